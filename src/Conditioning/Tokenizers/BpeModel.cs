@@ -50,10 +50,10 @@ internal sealed class BpeModel
     public int UnkId { get; }
 
     /// <summary>Encodes one pre-tokenized word. Returns the ids and, per id, the UTF-8 byte length it covers.</summary>
-    public BpeWord Encode(ReadOnlySpan<char> word)
+    public EncodedWord Encode(ReadOnlySpan<char> word)
     {
         int byteCount = Encoding.UTF8.GetByteCount(word);
-        if (byteCount == 0) return BpeWord.Empty;
+        if (byteCount == 0) return EncodedWord.Empty;
         byte[] bytes = new byte[byteCount];
         Encoding.UTF8.GetBytes(word, bytes);
 
@@ -102,7 +102,7 @@ internal sealed class BpeModel
             k++;
         }
 
-        return new BpeWord(outIds, outLens);
+        return new EncodedWord(outIds, outLens);
     }
 
     private void TryQueue(PriorityQueue<(int, int, int, int, int), (int, int)> queue, int[] ids, int left, int right)
@@ -116,8 +116,10 @@ internal sealed class BpeModel
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 }
 
-/// <summary>A BPE-encoded word: token ids and the number of UTF-8 bytes each covers.</summary>
-internal sealed record BpeWord(int[] Ids, int[] ByteLengths)
+/// <summary>
+/// An encoded word: token ids and the length each covers — UTF-8 bytes for byte-level BPE, UTF-16 code units for Unigram.
+/// </summary>
+internal sealed record EncodedWord(int[] Ids, int[] Lengths)
 {
-    public static readonly BpeWord Empty = new([], []);
+    public static readonly EncodedWord Empty = new([], []);
 }

@@ -24,8 +24,8 @@ public sealed class ClipTokenizer : ITextTokenizer
     private const string EndOfWord = "</w>";
 
     private readonly BpeModel _bpe;
-    private readonly ConcurrentDictionary<string, BpeWord> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, BpeWord>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private readonly ConcurrentDictionary<string, EncodedWord> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, EncodedWord>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
     private readonly int _cacheCapacity;
 
     private ClipTokenizer(BpeModel bpe, int padId, int modelMaxLength, int cacheCapacity, string source)
@@ -401,7 +401,7 @@ public sealed class ClipTokenizer : ITextTokenizer
     private void EncodePiece(NormalizedText normalized, int start, int end, List<int> ids, List<TokenSpan>? spans)
     {
         ReadOnlySpan<char> piece = normalized.Span[start..end];
-        if (!_cacheLookup.TryGetValue(piece, out BpeWord? word))
+        if (!_cacheLookup.TryGetValue(piece, out EncodedWord? word))
         {
             word = _bpe.Encode(piece);
             if (_cache.Count >= _cacheCapacity) _cache.Clear();
@@ -417,7 +417,7 @@ public sealed class ClipTokenizer : ITextTokenizer
         for (int t = 0; t < word.Ids.Length; t++)
         {
             int tokenStart = bytesLeftInChar > 0 ? charPos - CharWidthBefore(normalized, charPos) : charPos;
-            int need = word.ByteLengths[t];
+            int need = word.Lengths[t];
             while (need > 0)
             {
                 if (bytesLeftInChar == 0)
