@@ -186,7 +186,7 @@ public sealed class ClipTokenizer : ITextTokenizer
         }
 
         Flush(bytes, text);
-        return text.ToString().TrimEnd();
+        return CleanUpTokenizationSpaces(text.ToString().Trim());
 
         static void Flush(List<byte> bytes, StringBuilder text)
         {
@@ -196,8 +196,17 @@ public sealed class ClipTokenizer : ITextTokenizer
         }
     }
 
+    /// <summary>transformers' <c>clean_up_tokenization</c>, which CLIP's tokenizer config enables.</summary>
+    private static string CleanUpTokenizationSpaces(string text) => text
+        .Replace(" .", ".", StringComparison.Ordinal).Replace(" ?", "?", StringComparison.Ordinal)
+        .Replace(" !", "!", StringComparison.Ordinal).Replace(" ,", ",", StringComparison.Ordinal)
+        .Replace(" ' ", "'", StringComparison.Ordinal).Replace(" n't", "n't", StringComparison.Ordinal)
+        .Replace(" 'm", "'m", StringComparison.Ordinal).Replace(" 's", "'s", StringComparison.Ordinal)
+        .Replace(" 've", "'ve", StringComparison.Ordinal).Replace(" 're", "'re", StringComparison.Ordinal);
+
     private void EncodeCore(ReadOnlySpan<char> text, bool addSpecialTokens, List<int> ids, List<TokenSpan>? spans)
     {
+        text = Utf16.ReplaceLoneSurrogates(text);
         if (addSpecialTokens)
         {
             ids.Add(BosId!.Value);

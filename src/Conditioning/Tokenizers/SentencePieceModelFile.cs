@@ -20,6 +20,9 @@ internal sealed class SentencePieceModelFile
         Byte = 6,
     }
 
+    private bool _hasTrainerSpec;
+    private bool _hasNormalizerSpec;
+
     public List<(string Piece, float Score, PieceType Type)> Pieces { get; } = [];
 
     public int ModelType { get; private set; } = 1;
@@ -86,6 +89,10 @@ internal sealed class SentencePieceModelFile
         }
 
         if (model.Pieces.Count == 0) throw new TokenizerLoadException(path, "the SentencePiece model holds no pieces; is this really a spiece.model?");
+        if (!model._hasTrainerSpec || !model._hasNormalizerSpec)
+        {
+            throw new TokenizerLoadException(path, "the SentencePiece model ends before its trainer/normalizer spec; the file looks truncated");
+        }
         return model;
     }
 
@@ -109,6 +116,7 @@ internal sealed class SentencePieceModelFile
 
     private void ReadTrainerSpec(ReadOnlySpan<byte> bytes)
     {
+        _hasTrainerSpec = true;
         var r = new Reader(bytes.ToArray());
         while (r.More)
         {
@@ -135,6 +143,7 @@ internal sealed class SentencePieceModelFile
 
     private void ReadNormalizerSpec(ReadOnlySpan<byte> bytes)
     {
+        _hasNormalizerSpec = true;
         var r = new Reader(bytes.ToArray());
         while (r.More)
         {

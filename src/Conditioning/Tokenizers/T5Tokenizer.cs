@@ -209,6 +209,7 @@ public sealed class T5Tokenizer : ITextTokenizer
 
     private void EncodeCore(ReadOnlySpan<char> text, bool addSpecialTokens, List<int> ids, List<TokenSpan>? spans)
     {
+        text = Utf16.ReplaceLoneSurrogates(text);
         int segmentStart = 0;
         int i = 0;
         while (i < text.Length)
