@@ -1,1 +1,10 @@
-return 0;
+using Conditioning.Cli;
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+
+return await CliApp.RunAsync(args, CliIO.Console, cts.Token);
