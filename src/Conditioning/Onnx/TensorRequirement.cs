@@ -68,6 +68,9 @@ public sealed record TensorRequirement
         return $"{Name}: {types}, {ranks}{(IsOptional ? " (optional)" : string.Empty)}";
     }
 
+    /// <summary>The same text as <see cref="Describe"/>.</summary>
+    public override string ToString() => Describe();
+
     /// <inheritdoc />
     public bool Equals(TensorRequirement? other) =>
         other is not null
