@@ -208,8 +208,10 @@ public sealed class OnnxModel : IOnnxModel
     {
         cancellationToken.ThrowIfCancellationRequested();
 
-        // One RunOptions per call: Terminate stops every run that shares the object.
-        using RunOptions runOptions = new();
+        // One RunOptions per call: Terminate stops every run that shares the object. Run failures reach the caller
+        // as exceptions carrying ONNX Runtime's message, so its own error log line (printed on every cancellation)
+        // is noise.
+        using RunOptions runOptions = new() { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
             ? cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions)
             : default;
