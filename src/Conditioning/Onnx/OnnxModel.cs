@@ -121,9 +121,10 @@ public sealed class OnnxModel : IOnnxModel
 
     /// <inheritdoc />
     /// <remarks>
-    /// Inputs whose type already matches the declared element type are used in place (pinned, not copied);
-    /// others are converted: float to float16/bfloat16/float64, integers to float, long to int32 (range-checked),
-    /// and whole-valued floats to int32/int64. Lossy conversions throw <see cref="ModelInputException"/>.
+    /// float32, float64, int32 and int64 inputs whose type matches the declared element type are used in place
+    /// (pinned, not copied); others are converted into a new buffer: float to float16/bfloat16/float64, integers to
+    /// float, long to int32 (range-checked), and whole-valued floats to int32/int64. Lossy conversions throw
+    /// <see cref="ModelInputException"/> naming the tensor and the element.
     /// </remarks>
     public ModelOutputs Run(IReadOnlyDictionary<string, ModelTensor> inputs, IReadOnlyCollection<string>? outputNames = null) =>
         RunCore(inputs, outputNames, CancellationToken.None);
@@ -377,7 +378,7 @@ public sealed class OnnxModel : IOnnxModel
         }
 
         int code = (int)node.ElementDataType;
-        OnnxElementType type = Enum.IsDefined(typeof(OnnxElementType), code) ? (OnnxElementType)code : OnnxElementType.Unknown;
+        OnnxElementType type = Enum.IsDefined((OnnxElementType)code) ? (OnnxElementType)code : OnnxElementType.Unknown;
         return new OnnxTensorInfo(name, type, dimensions, names);
     }
 
