@@ -81,4 +81,24 @@ public sealed class OnnxModelCancellationTests
 
         Assert.Equal(5f, outputs["count"].Span[0]);
     }
+
+    [Fact]
+    public async Task DisposeWaitsForARunInFlightInsteadOfFreeingTheSessionUnderIt()
+    {
+        OnnxModel model = OnnxModel.Load(OnnxFixtures.PathOf("slow_loop.onnx"));
+        using CancellationTokenSource cancellation = new();
+        using ManualResetEventSlim started = new();
+        model.RunStarting = started.Set;
+        Task<ModelOutputs> run = model.RunAsync(Iterations(1_000_000_000), cancellationToken: cancellation.Token);
+        Assert.True(started.Wait(TimeSpan.FromMinutes(1)));
+
+        Task dispose = Task.Run(model.Dispose);
+        await Task.Delay(250);
+        Assert.False(dispose.IsCompleted, "Dispose must wait while the session is running");
+        cancellation.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        await dispose.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Throws<ObjectDisposedException>(() => model.Run(Iterations(1)));
+    }
 }
