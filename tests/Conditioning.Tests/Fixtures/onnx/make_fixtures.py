@@ -124,6 +124,10 @@ def external_data():
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
         [weights])
+    # onnx appends to an existing external-data file, so start from none to keep re-runs byte-identical.
+    stale = os.path.join(HERE, "external", "weights.pb")
+    if os.path.exists(stale):
+        os.remove(stale)
     save(graph, os.path.join("external", "model.onnx"),
          save_as_external_data=True, all_tensors_to_one_file=True, location="weights.pb", size_threshold=0)
 
