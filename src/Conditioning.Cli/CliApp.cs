@@ -15,6 +15,7 @@ internal static class CliApp
         var root = new RootCommand("conditioning — weighted prompts in, diffusion conditioning out.")
         {
             TokenizeCommand.Create(io),
+            InspectCommand.Create(io),
         };
 
         ParseResult parse = root.Parse(args);
