@@ -38,4 +38,7 @@ public static class TextTokenizerExtensions
 
         return (result, used);
     }
+
+    /// <summary>Wraps <paramref name="tokenizer"/> as a Microsoft.ML.Tokenizers <see cref="Microsoft.ML.Tokenizers.Tokenizer"/>.</summary>
+    public static MLTokenizerAdapter AsMLTokenizer(this ITextTokenizer tokenizer) => new(tokenizer);
 }
