@@ -350,8 +350,12 @@ def write_fixtures(folder: str, single: int = 300, double: int = 60, seed: int =
         "position_xy": POSITION_XY,
         "images": entries,
     }
+    images = meta.pop("images")
     with open(os.path.join(folder, "ground_truth.json"), "w") as f:
-        json.dump(meta, f, indent=1)
+        head = json.dumps(meta, indent=1)
+        f.write(head[:-2] + ',\n "images": [\n')
+        f.write(",\n".join("  " + json.dumps(e) for e in images))
+        f.write("\n ]\n}\n")
 
 
 def main() -> None:
