@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Text;
+using Conditioning.Internal;
 
 namespace Conditioning.Tokenizers;
 
@@ -62,20 +62,27 @@ internal sealed class SentencePieceModelFile
         var model = new SentencePieceModelFile();
         try
         {
-            var reader = new Reader(data);
+            using var stream = new MemoryStream(data, writable: false);
+            var reader = new ProtobufReader(stream);
             while (reader.More)
             {
                 (int field, int wire) = reader.Tag();
                 switch (field)
                 {
                     case 1 when wire == 2:
-                        model.ReadPiece(reader.Bytes());
+                        reader.EnterMessage();
+                        model.ReadPiece(reader);
+                        reader.LeaveMessage();
                         break;
                     case 2 when wire == 2:
-                        model.ReadTrainerSpec(reader.Bytes());
+                        reader.EnterMessage();
+                        model.ReadTrainerSpec(reader);
+                        reader.LeaveMessage();
                         break;
                     case 3 when wire == 2:
-                        model.ReadNormalizerSpec(reader.Bytes());
+                        reader.EnterMessage();
+                        model.ReadNormalizerSpec(reader);
+                        reader.LeaveMessage();
                         break;
                     default:
                         reader.Skip(wire);
@@ -83,7 +90,7 @@ internal sealed class SentencePieceModelFile
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException or DecoderFallbackException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentOutOfRangeException or DecoderFallbackException)
         {
             throw new TokenizerLoadException(path, "the file is not a valid SentencePiece model (protobuf ModelProto): " + e.Message, e);
         }
@@ -96,16 +103,15 @@ internal sealed class SentencePieceModelFile
         return model;
     }
 
-    private void ReadPiece(ReadOnlySpan<byte> bytes)
+    private void ReadPiece(ProtobufReader r)
     {
-        var r = new Reader(bytes.ToArray());
         string piece = string.Empty;
         float score = 0;
         var type = PieceType.Normal;
         while (r.More)
         {
             (int field, int wire) = r.Tag();
-            if (field == 1 && wire == 2) piece = Encoding.UTF8.GetString(r.Bytes());
+            if (field == 1 && wire == 2) piece = r.String();
             else if (field == 2 && wire == 5) score = r.Float();
             else if (field == 3 && wire == 0) type = (PieceType)(int)r.Varint();
             else r.Skip(wire);
@@ -114,10 +120,9 @@ internal sealed class SentencePieceModelFile
         Pieces.Add((piece, score, type));
     }
 
-    private void ReadTrainerSpec(ReadOnlySpan<byte> bytes)
+    private void ReadTrainerSpec(ProtobufReader r)
     {
         _hasTrainerSpec = true;
-        var r = new Reader(bytes.ToArray());
         while (r.More)
         {
             (int field, int wire) = r.Tag();
@@ -141,79 +146,16 @@ internal sealed class SentencePieceModelFile
         }
     }
 
-    private void ReadNormalizerSpec(ReadOnlySpan<byte> bytes)
+    private void ReadNormalizerSpec(ProtobufReader r)
     {
         _hasNormalizerSpec = true;
-        var r = new Reader(bytes.ToArray());
         while (r.More)
         {
             (int field, int wire) = r.Tag();
-            if (field == 1 && wire == 2) NormalizerName = Encoding.UTF8.GetString(r.Bytes());
-            else if (field == 2 && wire == 2) PrecompiledCharsMap = r.Bytes().ToArray();
+            if (field == 1 && wire == 2) NormalizerName = r.String();
+            else if (field == 2 && wire == 2) PrecompiledCharsMap = r.Bytes();
             else if (field == 3 && wire == 0) AddDummyPrefix = r.Varint() != 0;
             else r.Skip(wire);
-        }
-    }
-
-    private sealed class Reader(byte[] data)
-    {
-        private int _pos;
-
-        public bool More => _pos < data.Length;
-
-        public (int Field, int Wire) Tag()
-        {
-            long tag = Varint();
-            return ((int)(tag >> 3), (int)(tag & 7));
-        }
-
-        public long Varint()
-        {
-            long result = 0;
-            for (int shift = 0; shift < 64; shift += 7)
-            {
-                if (_pos >= data.Length) throw new InvalidDataException("truncated varint");
-                byte b = data[_pos++];
-                result |= (long)(b & 0x7F) << shift;
-                if ((b & 0x80) == 0) return result;
-            }
-
-            throw new InvalidDataException("malformed varint");
-        }
-
-        public ReadOnlySpan<byte> Bytes()
-        {
-            long length = Varint();
-            if (length < 0 || length > data.Length - _pos) throw new InvalidDataException($"a field of {length} bytes runs past the end of the data");
-            var span = new ReadOnlySpan<byte>(data, _pos, (int)length);
-            _pos += (int)length;
-            return span;
-        }
-
-        public float Float()
-        {
-            if (data.Length - _pos < 4) throw new InvalidDataException("truncated float");
-            float f = BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(_pos));
-            _pos += 4;
-            return f;
-        }
-
-        public void Skip(int wire)
-        {
-            switch (wire)
-            {
-                case 0: Varint(); break;
-                case 1: Advance(8); break;
-                case 2: Bytes(); break;
-                case 5: Advance(4); break;
-                default: throw new InvalidDataException($"unsupported protobuf wire type {wire}");
-            }
-        }
-
-        private void Advance(int n)
-        {
-            if (data.Length - _pos < n) throw new InvalidDataException("truncated field");
-            _pos += n;
         }
     }
 }
