@@ -94,6 +94,9 @@ internal sealed class ProtobufReader
         }
     }
 
+    /// <summary>Skips <paramref name="count"/> bytes of the current message.</summary>
+    public void SkipBytes(long count) => Seek(count);
+
     private void Seek(long count)
     {
         if (_stream.Position + count > _ends.Peek()) throw new InvalidDataException("a field runs past the end of its message");

@@ -16,6 +16,11 @@ Models (opset 17, IR version 8, so any ONNX Runtime >= 1.13 loads them):
   bfloat16_io.onnx         x bf16[n] -> y bf16[n] = x, y_float f32[n] = float(x).
   external/model.onnx      x f32[batch, 4] -> y f32[batch, 3] = x @ W, with W (4x3, values 1..12) stored in
                            external/weights.pb as diffusers' legacy UNet export does.
+  clip_layernorm.onnx      input_ids int64[batch, sequence] -> hidden_states.0 = E[ids] (E row i = (i, 2i, i*i, 1)),
+                           hidden_states.1 = hidden_states.0 + 1, last_hidden_state = LayerNorm(hidden_states.1) with
+                           scale (1, 2, 3, 4), bias (0.5, 0, -0.5, 1), epsilon 1e-5, pooler_output = last_hidden_state
+                           at the argmax id: a CLIP-shaped export whose final LayerNorm the clip-skip code must find.
+  clip_layernorm_external/model.onnx  the same with every initializer in model.onnx_data (external data).
   slow_loop.onnx           iterations int64 0-d -> count f32 0-d, state f32[128, 128]: a Loop that runs `iterations`
                            times state = tanh(state @ W) with W and the start state built in the graph (no weights on
                            disk), so a huge `iterations` runs for as long as a test needs to cancel it mid-run.
@@ -132,6 +137,51 @@ def external_data():
          save_as_external_data=True, all_tensors_to_one_file=True, location="weights.pb", size_threshold=0)
 
 
+def clip_layernorm(name, external):
+    vocab = 16
+    table = np.stack([np.array([i, 2 * i, i * i, 1], dtype=np.float32) for i in range(vocab)])
+    inits = [
+        numpy_helper.from_array(table, "text_model.embeddings.token_embedding.weight"),
+        numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one"),
+        numpy_helper.from_array(np.array([1, 2, 3, 4], dtype=np.float32), "text_model.final_layer_norm.weight"),
+        numpy_helper.from_array(np.array([0.5, 0, -0.5, 1], dtype=np.float32), "text_model.final_layer_norm.bias"),
+    ]
+    nodes = [
+        helper.make_node("Gather", ["text_model.embeddings.token_embedding.weight", "input_ids"], ["hidden_states.0"]),
+        helper.make_node("Add", ["hidden_states.0", "one"], ["hidden_states.1"]),
+        helper.make_node("LayerNormalization", ["hidden_states.1", "text_model.final_layer_norm.weight", "text_model.final_layer_norm.bias"],
+                         ["ln_out"], axis=-1, epsilon=1e-5),
+        helper.make_node("Identity", ["ln_out"], ["last_hidden_state"]),
+        helper.make_node("ArgMax", ["input_ids"], ["eos"], axis=-1, keepdims=1),
+        helper.make_node("Unsqueeze", ["eos", "axes2"], ["eos3"]),
+        helper.make_node("Expand", ["eos3", "shape14"], ["eos_idx"]),
+        helper.make_node("GatherElements", ["last_hidden_state", "eos_idx"], ["pooled3"], axis=1),
+        helper.make_node("Squeeze", ["pooled3", "axes1"], ["pooler_output"]),
+    ]
+    # Shape constants are Constant nodes, not initializers, so they stay inline when the weights go external.
+    constants = [
+        helper.make_node("Constant", [], ["axes2"], value=numpy_helper.from_array(np.array([2], dtype=np.int64))),
+        helper.make_node("Constant", [], ["axes1"], value=numpy_helper.from_array(np.array([1], dtype=np.int64))),
+        helper.make_node("Constant", [], ["shape14"], value=numpy_helper.from_array(np.array([1, 1, 4], dtype=np.int64))),
+    ]
+    nodes = constants + nodes
+    graph = helper.make_graph(
+        nodes, "clip_layernorm",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"])],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "sequence", 4]),
+         helper.make_tensor_value_info("pooler_output", TensorProto.FLOAT, ["batch", 4]),
+         helper.make_tensor_value_info("hidden_states.0", TensorProto.FLOAT, ["batch", "sequence", 4]),
+         helper.make_tensor_value_info("hidden_states.1", TensorProto.FLOAT, ["batch", "sequence", 4])],
+        inits)
+    if external:
+        stale = os.path.join(HERE, os.path.dirname(name), "model.onnx_data")
+        if os.path.exists(stale):
+            os.remove(stale)
+        save(graph, name, save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=0)
+    else:
+        save(graph, name)
+
+
 def slow_loop():
     n = 128
     body = helper.make_graph(
@@ -184,4 +234,6 @@ if __name__ == "__main__":
     unet_scalar_timestep()
     bfloat16_io()
     external_data()
+    clip_layernorm("clip_layernorm.onnx", external=False)
+    clip_layernorm(os.path.join("clip_layernorm_external", "model.onnx"), external=True)
     slow_loop()
