@@ -43,7 +43,8 @@ public sealed class ClipTextEncoder : IDisposable
     /// <param name="ownsModel">Whether <see cref="Dispose"/> disposes <paramref name="model"/>.</param>
     /// <param name="layerNormEpsilon">The final LayerNorm epsilon when the graph does not say (CLIP config <c>layer_norm_eps</c>, 1e-5).</param>
     /// <exception cref="ModelContractException">The model is not a CLIP text encoder.</exception>
-    public ClipTextEncoder(IOnnxModel model, bool ownsModel = false, float layerNormEpsilon = 1e-5f)
+    /// <param name="cache">A cache of per-sequence results shared across encoders, or null for none.</param>
+    public ClipTextEncoder(IOnnxModel model, bool ownsModel = false, float layerNormEpsilon = 1e-5f, EmbeddingCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Contract.Validate(model.Metadata);
@@ -59,18 +60,19 @@ public sealed class ClipTextEncoder : IDisposable
         _dynamicBatch = model.Metadata.InputsByName["input_ids"].Dimensions[0] is null;
         FixedLength = model.Metadata.InputsByName["input_ids"].Dimensions[1];
         _finalNorm = new(() => ReadFinalNorm(layerNormEpsilon));
+        Cache = cache;
     }
 
     /// <summary>Loads <c>text_encoder/model.onnx</c> (or any CLIP text export), reading <c>config.json</c> beside it when present.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelLoadException">The file is not a loadable ONNX model.</exception>
     /// <exception cref="ModelContractException">The model is not a CLIP text encoder.</exception>
-    public static ClipTextEncoder Load(string modelPath, OnnxModelOptions? options = null)
+    public static ClipTextEncoder Load(string modelPath, OnnxModelOptions? options = null, EmbeddingCache? cache = null)
     {
         OnnxModel model = OnnxModel.Load(modelPath, options, Contract);
         try
         {
-            return new ClipTextEncoder(model, ownsModel: true, ComponentConfig.Read(modelPath).LayerNormEpsilon ?? 1e-5f);
+            return new ClipTextEncoder(model, ownsModel: true, ComponentConfig.Read(modelPath).LayerNormEpsilon ?? 1e-5f, cache);
         }
         catch
         {
@@ -97,6 +99,9 @@ public sealed class ClipTextEncoder : IDisposable
     /// <summary>The sequence length the export fixes, or null when it is dynamic.</summary>
     public int? FixedLength { get; }
 
+    /// <summary>The cache consulted per sequence, if any.</summary>
+    public EmbeddingCache? Cache { get; }
+
     /// <summary>The ONNX file, for cache keys and messages.</summary>
     public string? ModelPath => _modelPath;
 
@@ -119,6 +124,17 @@ public sealed class ClipTextEncoder : IDisposable
         }
 
         layer ??= ClipLayerSelection.Last;
+        string variant = string.Create(CultureInfo.InvariantCulture, $"clip:{layer.FromEnd}:{layer.ApplyFinalLayerNorm}");
+        ModelTensor<float>[] outputs = await CachedBatch.EncodeAsync(sequences, Cache, _modelPath ?? "(model)", variant, async batch =>
+        {
+            ClipTextEncoding e = await EncodeUncachedAsync(batch, layer, cancellationToken);
+            return [e.Sequence, .. e.PoolerOutput is { } p ? [p] : Array.Empty<ModelTensor<float>>(), .. e.TextEmbeds is { } t ? [t] : Array.Empty<ModelTensor<float>>()];
+        });
+        return new ClipTextEncoding(outputs[0], HasPoolerOutput ? outputs[1] : null, HasTextEmbeds ? outputs[^1] : null);
+    }
+
+    private async Task<ClipTextEncoding> EncodeUncachedAsync(IReadOnlyList<int[]> sequences, ClipLayerSelection layer, CancellationToken cancellationToken)
+    {
         string sequenceOutput = SequenceOutputName(layer);
         var wanted = new List<string> { sequenceOutput };
         if (HasPoolerOutput) wanted.Add("pooler_output");
@@ -134,12 +150,12 @@ public sealed class ClipTextEncoder : IDisposable
             foreach (int[] s in sequences) parts.Add(await RunAsync([s], wanted, cancellationToken));
         }
 
-        ModelTensor<float> sequence = Concat(parts.Select(p => p[sequenceOutput]).ToList());
+        ModelTensor<float> sequence = BatchTensors.Concat(parts.Select(p => p[sequenceOutput]).ToList());
         if (!layer.IsLastHiddenState && layer.ApplyFinalLayerNorm) sequence = ApplyFinalNorm(sequence);
         return new ClipTextEncoding(
             sequence,
-            HasPoolerOutput ? Concat(parts.Select(p => p["pooler_output"]).ToList()) : null,
-            HasTextEmbeds ? Concat(parts.Select(p => p["text_embeds"]).ToList()) : null);
+            HasPoolerOutput ? BatchTensors.Concat(parts.Select(p => p["pooler_output"]).ToList()) : null,
+            HasTextEmbeds ? BatchTensors.Concat(parts.Select(p => p["text_embeds"]).ToList()) : null);
     }
 
     /// <inheritdoc/>
@@ -211,21 +227,5 @@ public sealed class ClipTextEncoder : IDisposable
         var found = graph.FindLayerNorm("last_hidden_state", "final_layer_norm")
             ?? throw new ModelLoadException(_modelPath, $"'{_modelPath}' has no LayerNormalization feeding last_hidden_state and no *final_layer_norm.weight/bias initializers, so clip skip cannot apply the final LayerNorm.", null);
         return (found.Scale, found.Bias, found.Epsilon ?? defaultEpsilon);
-    }
-
-    private static ModelTensor<float> Concat(IReadOnlyList<ModelTensor<float>> parts)
-    {
-        if (parts.Count == 1) return parts[0];
-        int[] dims = [.. parts[0].Shape.Dimensions];
-        dims[0] = parts.Sum(p => p.Shape[0]);
-        var data = new float[parts.Sum(p => p.Data.Length)];
-        int at = 0;
-        foreach (ModelTensor<float> p in parts)
-        {
-            p.Span.CopyTo(data.AsSpan(at));
-            at += p.Data.Length;
-        }
-
-        return new ModelTensor<float>(data, dims);
     }
 }
