@@ -16,6 +16,7 @@ internal static class CliApp
         {
             TokenizeCommand.Create(io),
             InspectCommand.Create(io),
+            ParseCommand.Create(io),
         };
 
         ParseResult parse = root.Parse(args);
