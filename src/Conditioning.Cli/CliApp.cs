@@ -17,6 +17,7 @@ internal static class CliApp
             TokenizeCommand.Create(io),
             InspectCommand.Create(io),
             ParseCommand.Create(io),
+            EncodeCommand.Create(io),
         };
 
         ParseResult parse = root.Parse(args);
