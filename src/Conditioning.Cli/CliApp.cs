@@ -18,6 +18,7 @@ internal static class CliApp
             InspectCommand.Create(io),
             ParseCommand.Create(io),
             EncodeCommand.Create(io),
+            GenerateCommand.Create(io),
         };
 
         ParseResult parse = root.Parse(args);
