@@ -92,6 +92,13 @@ public static class ImageLoader
                         $"The image '{name}' declares {info.Width} × {info.Height} = {pixels:N0} pixels, more than the limit of {options.MaxPixels:N0}; it was not decoded (it may be a decompression bomb). Raise ImageLoadOptions.MaxPixels if the image is genuine."));
             }
 
+            // ImageSharp fills a JPEG that ends early with grey and returns it; PIL refuses it ("image file is
+            // truncated"), and so do we.
+            if (format.Name == "JPEG" && !JpegReachesEndOfImage(stream, start))
+            {
+                throw new ImageLoadException(name, ImageLoadFailure.Corrupt, $"The JPEG image '{name}' is truncated: its last scan has no end-of-image marker. Re-export or re-download it.");
+            }
+
             stream.Position = start;
             image = Image.Load<Rgb24>(stream);
         }
@@ -118,6 +125,56 @@ public static class ImageLoader
         }
 
         return image;
+    }
+
+    // Walks the marker segments from SOI (skipping each by its length, so an EXIF thumbnail's own EOI is not mistaken
+    // for the image's) and the entropy-coded data after each SOS (where 0xFF is byte-stuffed, so FF xx with xx not 00
+    // or a restart marker is the next marker) until EOI. Data appended after EOI is never read.
+    private static bool JpegReachesEndOfImage(Stream stream, long start)
+    {
+        stream.Position = start;
+        var reader = new ByteReader(stream);
+        if (reader.ReadByte() != 0xFF || reader.ReadByte() != 0xD8) return false;
+        while (true)
+        {
+            int b = reader.ReadByte();
+            if (b < 0) return false;
+            if (b != 0xFF) continue;
+            int marker;
+            do marker = reader.ReadByte(); while (marker == 0xFF);
+            if (marker < 0) return false;
+            if (marker == 0xD9) return true;
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD7) or 0x00) continue;
+            int hi = reader.ReadByte(), lo = reader.ReadByte();
+            if (lo < 0) return false;
+            int length = (hi << 8) | lo;
+            if (length < 2) return false;
+            for (int skipped = 0; skipped < length - 2; skipped++)
+            {
+                if (reader.ReadByte() < 0) return false;
+            }
+
+            // After SOS the entropy-coded data follows; the loop above scans it for the next real marker.
+        }
+    }
+
+    private sealed class ByteReader(Stream stream)
+    {
+        private readonly byte[] _buffer = new byte[64 * 1024];
+        private int _position;
+        private int _count;
+
+        public int ReadByte()
+        {
+            if (_position == _count)
+            {
+                _count = stream.Read(_buffer, 0, _buffer.Length);
+                _position = 0;
+                if (_count == 0) return -1;
+            }
+
+            return _buffer[_position++];
+        }
     }
 
     private static ImageLoadException Unsupported(string name, Exception? inner) =>
