@@ -15,40 +15,42 @@ namespace Conditioning.Scoring;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Parity: every step except the resampling filter is bit-identical to the Python reference (the rescale is done in
-/// float64 and cast to float32, the normalisation in float32, as numpy does). Resizing uses ImageSharp's filters,
-/// which are the same kernels as PIL's (bicubic with a = −0.5, antialiased when shrinking) but keep float
-/// intermediates where PIL rounds to 8 bits between the horizontal and vertical passes; measured on the committed
-/// fixtures (tests/Conditioning.Tests/Fixtures/clip-preprocess) resized pixels differ from PIL's by at most
-/// 1 level of 255 (mean 0.10–0.21 of a level over PNG, grayscale, palette and RGBA inputs), i.e. at most 0.015 in
-/// normalised units with OpenAI's std. Images that need no resize (their shorter side already equals
-/// <c>shortest_edge</c>, e.g. the 64×64 shapes-world renders for the tiny CLIP) match bit for bit. JPEG files add
-/// the decoder's share: ImageSharp's chroma upsampling differs from libjpeg's "fancy" upsampling by up to 17
-/// levels on hard colour edges of 4:2:0 files (mean under 1 level).
+/// Parity: every step is bit-identical to the Python reference by default. Decoding, EXIF orientation and pixel
+/// access use ImageSharp; resizing uses a port of Pillow's resampler (<see cref="ResizeImplementation.Pillow"/>), and the
+/// rescale is done in float64 and cast to float32, the normalisation in float32, as numpy does. Checked on the committed
+/// fixtures (tests/Conditioning.Tests/Fixtures/clip-preprocess): PNG, grayscale, palette and RGBA inputs match PIL's
+/// <c>pixel_values</c> exactly. <see cref="ResizeImplementation.ImageSharp"/> instead uses ImageSharp's filters (the same
+/// kernels with float intermediates), measured within 1 level of 255 (mean 0.10–0.21), i.e. 0.015 in normalised units
+/// with OpenAI's std. JPEG files differ by the decoder's share: ImageSharp's chroma upsampling differs from libjpeg's
+/// "fancy" upsampling by up to 17 levels on hard colour edges of 4:2:0 files (mean under 1 level).
 /// </para>
 /// <para>Immutable and thread-safe: one instance may preprocess many images concurrently.</para>
 /// </remarks>
 public sealed class ClipImagePreprocessor
 {
-    private readonly IResampler _resampler;
+    private readonly IResampler? _resampler;
     private readonly float[] _mean;
     private readonly float[] _std;
 
     /// <summary>Creates a preprocessor for the given settings.</summary>
     /// <param name="config">The settings.</param>
+    /// <param name="resize">Which resampler to use; <see cref="ResizeImplementation.Pillow"/> (bit-identical to PIL) by default.</param>
     /// <exception cref="InvalidDataException">The settings are invalid (see <see cref="ClipImageProcessorConfig.Validate"/>).</exception>
-    public ClipImagePreprocessor(ClipImageProcessorConfig config)
+    /// <exception cref="NotSupportedException"><see cref="ResizeImplementation.ImageSharp"/> with resample 5 (Hamming), which ImageSharp lacks.</exception>
+    public ClipImagePreprocessor(ClipImageProcessorConfig config, ResizeImplementation resize = ResizeImplementation.Pillow)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
-        _resampler = config.Resample switch
+        Resize = resize;
+        _resampler = resize == ResizeImplementation.Pillow ? null : config.Resample switch
         {
             0 => KnownResamplers.NearestNeighbor,
             1 => KnownResamplers.Lanczos3,
             2 => KnownResamplers.Triangle,
+            3 => KnownResamplers.Bicubic,
             4 => KnownResamplers.Box,
-            _ => KnownResamplers.Bicubic,
+            _ => throw new NotSupportedException("ImageSharp has no Hamming filter (resample 5); use ResizeImplementation.Pillow."),
         };
         _mean = [.. config.ImageMean];
         _std = [.. config.ImageStd];
@@ -57,15 +59,19 @@ public sealed class ClipImagePreprocessor
     /// <summary>The settings.</summary>
     public ClipImageProcessorConfig Config { get; }
 
+    /// <summary>Which resampler resizes images.</summary>
+    public ResizeImplementation Resize { get; }
+
     /// <summary>Reads <c>preprocessor_config.json</c> and creates a preprocessor.</summary>
     /// <param name="path">The config file, or a folder that holds <c>preprocessor_config.json</c>.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed.</exception>
-    public static ClipImagePreprocessor FromFile(string path)
+    /// <param name="resize">Which resampler to use.</param>
+    public static ClipImagePreprocessor FromFile(string path, ResizeImplementation resize = ResizeImplementation.Pillow)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path)) path = System.IO.Path.Combine(path, "preprocessor_config.json");
-        return new ClipImagePreprocessor(ClipImageProcessorConfig.FromFile(path));
+        return new ClipImagePreprocessor(ClipImageProcessorConfig.FromFile(path), resize);
     }
 
     /// <summary>The height and width of the output for an image of the given size (after resize and crop).</summary>
@@ -169,6 +175,18 @@ public sealed class ClipImagePreprocessor
         try
         {
             converted ??= owned = image.CloneAs<Rgb24>();
+            if (Config.DoResize && _resampler is null)
+            {
+                (int rh, int rw) = ResizedSize(converted.Height, converted.Width);
+                var source = new Rgb24[converted.Width * converted.Height];
+                converted.CopyPixelDataTo(source);
+                Rgb24[] resized = rh == converted.Height && rw == converted.Width
+                    ? source
+                    : PillowResampler.Resize(source, converted.Width, converted.Height, rw, rh, Config.Resample);
+                WritePlanes(resized, rh, rw, outH, outW, destination);
+                return;
+            }
+
             if (Config.DoResize)
             {
                 (int rh, int rw) = ResizedSize(converted.Height, converted.Width);

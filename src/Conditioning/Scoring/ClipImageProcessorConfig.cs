@@ -35,7 +35,7 @@ public sealed record ClipImageProcessorConfig
     /// <summary>An exact resize width in pixels (<c>size.width</c>), used with <see cref="ResizeHeight"/> instead of <see cref="ShortestEdge"/>.</summary>
     public int? ResizeWidth { get; init; }
 
-    /// <summary>The PIL resampling filter (<c>resample</c>): 0 nearest, 1 Lanczos, 2 bilinear, 3 bicubic, 4 box. 5 (Hamming) is not supported.</summary>
+    /// <summary>The PIL resampling filter (<c>resample</c>): 0 nearest, 1 Lanczos, 2 bilinear, 3 bicubic, 4 box, 5 Hamming.</summary>
     public int Resample { get; init; } = 3;
 
     /// <summary>Whether to centre-crop after resizing (<c>do_center_crop</c>).</summary>
@@ -98,7 +98,7 @@ public sealed record ClipImageProcessorConfig
             bool exact = ResizeHeight is not null || ResizeWidth is not null;
             if (exact && (ResizeHeight is not > 0 || ResizeWidth is not > 0)) throw Bad(source, "size", "size.height and size.width must both be positive");
             if (!exact && ShortestEdge is not > 0) throw Bad(source, "size", "size.shortest_edge must be a positive integer");
-            if (Resample is < 0 or > 4) throw Bad(source, "resample", $"resample {Resample} is not supported; use 0 (nearest), 1 (Lanczos), 2 (bilinear), 3 (bicubic) or 4 (box)");
+            if (Resample is < 0 or > 5) throw Bad(source, "resample", $"resample {Resample} is not a PIL filter; use 0 (nearest), 1 (Lanczos), 2 (bilinear), 3 (bicubic), 4 (box) or 5 (Hamming)");
         }
 
         if (DoCenterCrop && (CropHeight <= 0 || CropWidth <= 0)) throw Bad(source, "crop_size", "crop_size.height and crop_size.width must be positive");

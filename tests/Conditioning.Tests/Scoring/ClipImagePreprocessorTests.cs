@@ -13,12 +13,12 @@ namespace Conditioning.Tests.Scoring;
 /// </summary>
 public sealed class ClipImagePreprocessorTests(ITestOutputHelper output)
 {
-    // Tolerances in levels of 255 (measured values are printed). PNG inputs: PIL rounds to 8 bits between its
-    // horizontal and vertical resize passes and ImageSharp does not, worth at most 1 level (measured max 1, mean
-    // 0.10–0.21; crop-only inputs are bit-identical). JPEG inputs add the decoder: libjpeg's "fancy" (triangle)
-    // chroma upsampling versus ImageSharp's, which differs by up to 17 levels on hard colour edges of 4:2:0 files
-    // (measured mean 0.73–0.88 levels).
-    private const double PngMax = 1.0, PngMean = 0.25;
+    // Tolerances in levels of 255 (measured values are printed). PNG inputs with the Pillow port: none. PNG inputs
+    // with ImageSharp's resize: PIL rounds to 8 bits between its horizontal and vertical passes and ImageSharp does
+    // not, worth at most 1 level (measured max 1, mean 0.10–0.21; crop-only inputs are bit-identical). JPEG inputs add
+    // the decoder: libjpeg's "fancy" (triangle) chroma upsampling versus ImageSharp's, which differs by up to 17 levels
+    // on hard colour edges of 4:2:0 files (measured mean 0.73–0.88 levels).
+    private const double ImageSharpPngMax = 1.0, ImageSharpPngMean = 0.25;
     private const double JpegMax = 20.0, JpegMean = 1.0;
 
     private static string Fixtures => RepoPaths.Of("tests", "Conditioning.Tests", "Fixtures", "clip-preprocess");
@@ -40,13 +40,25 @@ public sealed class ClipImagePreprocessorTests(ITestOutputHelper output)
 
     private static ClipImagePreprocessor Preprocessor => ClipImagePreprocessor.FromFile(Fixtures);
 
+    public static TheoryData<string, ResizeImplementation> CasesWithImplementations()
+    {
+        var data = new TheoryData<string, ResizeImplementation>();
+        foreach (string name in CaseNames())
+        {
+            data.Add(name, ResizeImplementation.Pillow);
+            data.Add(name, ResizeImplementation.ImageSharp);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(CaseNames))]
-    public void MatchesThePythonReferenceWithinTheDocumentedTolerance(string name)
+    [MemberData(nameof(CasesWithImplementations))]
+    public void MatchesThePythonReferenceWithinTheDocumentedTolerance(string name, ResizeImplementation resize)
     {
         (string image, string expectedPath) = Case(name);
         (float[] expected, int[] shape) = Npy.ReadFloat32(expectedPath);
-        ModelTensor<float> actual = Preprocessor.PreprocessFiles([image]);
+        ModelTensor<float> actual = ClipImagePreprocessor.FromFile(Fixtures, resize).PreprocessFiles([image]);
         Assert.Equal(shape, actual.Shape.Dimensions);
 
         float[] std = [.. Preprocessor.Config.ImageStd];
@@ -62,11 +74,47 @@ public sealed class ClipImagePreprocessorTests(ITestOutputHelper output)
             if (actual.Span[i] == expected[i]) exact++;
         }
 
-        output.WriteLine($"{name}: max |Δ| = {maxDiff:F3} levels ({maxDiff / 255 / std.Min():F4} normalised), mean |Δ| = {sumDiff / expected.Length:F4} levels, bit-identical {exact}/{expected.Length}");
+        output.WriteLine($"{name} ({resize}): max |Δ| = {maxDiff:F3} levels ({maxDiff / 255 / std.Min():F4} normalised), mean |Δ| = {sumDiff / expected.Length:F4} levels, bit-identical {exact}/{expected.Length}");
         bool jpeg = image.EndsWith(".jpg", StringComparison.Ordinal);
-        (double maxTolerance, double meanTolerance) = jpeg ? (JpegMax, JpegMean) : (PngMax, PngMean);
+        (double maxTolerance, double meanTolerance) = jpeg ? (JpegMax, JpegMean)
+            : resize == ResizeImplementation.Pillow ? (0, 0) : (ImageSharpPngMax, ImageSharpPngMean);
+        if (!jpeg && resize == ResizeImplementation.Pillow) Assert.Equal(expected.Length, exact);
         Assert.True(maxDiff <= maxTolerance + 1e-3, $"{name}: max difference {maxDiff:F3} levels exceeds {maxTolerance}");
         Assert.True(sumDiff / expected.Length <= meanTolerance, $"{name}: mean difference {sumDiff / expected.Length:F4} levels exceeds {meanTolerance}");
+    }
+
+    public static TheoryData<string, int, int, int, string> ResizeCases()
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "resize", "cases.json")));
+        var data = new TheoryData<string, int, int, int, string>();
+        foreach (JsonElement c in doc.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            data.Add(c.GetProperty("source").GetString()!, c.GetProperty("filter").GetInt32(), c.GetProperty("width").GetInt32(), c.GetProperty("height").GetInt32(), c.GetProperty("expected").GetString()!);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ResizeCases))]
+    public void ResizesBitForBitAsPillowDoesWithEveryFilter(string source, int filter, int width, int height, string expectedFile)
+    {
+        using Image<Rgb24> input = ImageLoader.Load(Path.Combine(Fixtures, source));
+        var pixels = new Rgb24[input.Width * input.Height];
+        input.CopyPixelDataTo(pixels);
+        Rgb24[] actual = PillowResampler.Resize(pixels, input.Width, input.Height, width, height, filter);
+        using Image<Rgb24> expectedImage = ImageLoader.Load(Path.Combine(Fixtures, expectedFile));
+        var expected = new Rgb24[width * height];
+        expectedImage.CopyPixelDataTo(expected);
+        int differing = expected.Zip(actual, (e, a) => e == a ? 0 : 1).Sum();
+        Assert.True(differing == 0, $"{differing} of {expected.Length} pixels differ from PIL");
+    }
+
+    [Fact]
+    public void RefusesHammingWithImageSharpWhichLacksIt()
+    {
+        Assert.Throws<NotSupportedException>(() => new ClipImagePreprocessor(new ClipImageProcessorConfig { Resample = 5 }, ResizeImplementation.ImageSharp));
+        Assert.Equal(ResizeImplementation.Pillow, new ClipImagePreprocessor(new ClipImageProcessorConfig { Resample = 5 }).Resize);
     }
 
     [Theory]
@@ -136,7 +184,7 @@ public sealed class ClipImagePreprocessorTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("""{"resample": 5}""", "resample")]
+    [InlineData("""{"resample": 6}""", "resample")]
     [InlineData("""{"image_std": [0.5, 0, 0.5]}""", "image_std")]
     [InlineData("""{"image_mean": [0.5, 0.5]}""", "image_mean")]
     [InlineData("""{"size": {"longest_edge": 3}}""", "size")]

@@ -15,7 +15,9 @@ of transformers 4.x) step by step, after transformers.image_utils.load_image (wh
   output           NCHW float32
 
 Writes, beside this script: images/*.png|jpg (the inputs), preprocessor_config.json, expected/<name>.npy
-([1, 3, H, W] float32) and cases.json. Deterministic: fixed seeds, files are rewritten byte-identically.
+([1, 3, H, W] float32) and cases.json; and resize/<source>_<filter>_<W>x<H>.png, PIL's Image.resize of two inputs with
+every filter (0 nearest .. 5 Hamming) to sizes that shrink, enlarge, and change one axis only (resize/cases.json).
+Deterministic: fixed seeds, files are rewritten byte-identically.
 """
 from __future__ import annotations
 
@@ -153,6 +155,27 @@ def main() -> None:
                    "cases": cases}, f, indent=1)
         f.write("\n")
     print(f"wrote {len(cases)} cases")
+    write_resize_cases()
+
+
+def write_resize_cases() -> None:
+    out = os.path.join(HERE, "resize")
+    os.makedirs(out, exist_ok=True)
+    cases = []
+    for source in ("landscape_150x100.png", "portrait_45x80.png"):
+        image = Image.open(os.path.join(IMAGES, source)).convert("RGB")
+        w, h = image.size
+        for size in [(64, 43), (w * 3 // 2 + 1, h * 3 // 2 + 3), (w, h // 3), (w // 3 + 1, h), (13, 11)]:
+            for f in range(6):
+                name = f"{os.path.splitext(source)[0]}_{f}_{size[0]}x{size[1]}.png"
+                image.resize(size, resample=f, reducing_gap=None).save(os.path.join(out, name))
+                cases.append({"source": "images/" + source, "filter": f, "width": size[0], "height": size[1],
+                              "expected": "resize/" + name})
+    with open(os.path.join(out, "cases.json"), "w", encoding="utf-8") as fh:
+        json.dump({"description": "PIL Image.resize(size, resample=filter, reducing_gap=None) of RGB inputs",
+                   "cases": cases}, fh, indent=1)
+        fh.write("\n")
+    print(f"wrote {len(cases)} resize cases")
 
 
 if __name__ == "__main__":
