@@ -19,7 +19,8 @@ namespace Conditioning.Scoring;
 /// </summary>
 /// <remarks>
 /// Thread-safe: database access is serialised inside the instance, and searches may run while indexing (they see the
-/// batches committed so far). Rows of other models (a different <see cref="ClipModel.ModelId"/>) share the database
+/// batches committed so far). A file that later becomes unreadable keeps its last row; files deleted from disk keep
+/// theirs until <see cref="RemoveMissingAsync"/>. Rows of other models (a different <see cref="ClipModel.ModelId"/>) share the database
 /// but are never mixed into results. Dispose when done; it closes the connection.
 /// </remarks>
 public sealed class ClipImageIndex : IDisposable
@@ -219,6 +220,48 @@ public sealed class ClipImageIndex : IDisposable
         }).ConfigureAwait(false);
 
         return new IndexingReport(added, updated, unchanged, [.. failed.Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>Deletes the rows (of every model) whose files no longer exist.</summary>
+    /// <param name="cancellationToken">Stops before the deletion.</param>
+    /// <returns>The paths removed.</returns>
+    public async Task<IReadOnlyList<string>> RemoveMissingAsync(CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var missing = new List<string>();
+            using (SqliteCommand select = _connection.CreateCommand())
+            {
+                select.CommandText = "SELECT DISTINCT path FROM images ORDER BY path";
+                using SqliteDataReader reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    string path = reader.GetString(0);
+                    if (!File.Exists(path)) missing.Add(path);
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            using SqliteTransaction transaction = _connection.BeginTransaction();
+            using SqliteCommand delete = _connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM images WHERE path = $path";
+            SqliteParameter parameter = delete.Parameters.Add("$path", SqliteType.Text);
+            foreach (string path in missing)
+            {
+                parameter.Value = path;
+                delete.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            _snapshot = null;
+            return missing;
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     /// <summary>Finds the images most similar to a text query.</summary>

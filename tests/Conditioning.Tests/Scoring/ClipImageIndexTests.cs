@@ -102,6 +102,23 @@ public sealed class ClipImageIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task RemovesRowsOfDeletedFiles()
+    {
+        string dir = Images(3);
+        (ClipModel model, _) = ClipZeroShotClassifierTests.FakeModel("m");
+        using (model)
+        using (ClipImageIndex index = ClipImageIndex.Open(Database, model))
+        {
+            await index.IndexFolderAsync(dir);
+            string gone = Directory.GetFiles(dir).Order(StringComparer.Ordinal).First();
+            File.Delete(gone);
+            Assert.Equal([gone], await index.RemoveMissingAsync());
+            Assert.Equal(2, index.Count);
+            Assert.DoesNotContain(gone, (await index.SearchAsync("a red circle", top: 10)).Select(h => h.Path));
+        }
+    }
+
+    [Fact]
     public async Task KeepsEachModelsRowsApart()
     {
         string dir = Images(2);
