@@ -43,11 +43,11 @@ public sealed class ClipModel : IDisposable
     /// <param name="options">Model id, logit scale, batch size, logger.</param>
     /// <exception cref="ModelContractException">A model does not declare the inputs/outputs above.</exception>
     public ClipModel(IOnnxModel textModel, IOnnxModel visionModel, ITextTokenizer tokenizer, ClipImagePreprocessor preprocessor, ClipModelOptions? options = null)
-        : this(textModel, visionModel, tokenizer, preprocessor, options, ownsModels: false)
+        : this(textModel, visionModel, tokenizer, preprocessor, options, ownsModels: false, [])
     {
     }
 
-    private ClipModel(IOnnxModel textModel, IOnnxModel visionModel, ITextTokenizer tokenizer, ClipImagePreprocessor preprocessor, ClipModelOptions? options, bool ownsModels)
+    private ClipModel(IOnnxModel textModel, IOnnxModel visionModel, ITextTokenizer tokenizer, ClipImagePreprocessor preprocessor, ClipModelOptions? options, bool ownsModels, string[] configFiles)
     {
         ArgumentNullException.ThrowIfNull(textModel);
         ArgumentNullException.ThrowIfNull(visionModel);
@@ -68,7 +68,7 @@ public sealed class ClipModel : IDisposable
         int? fixedLength = textModel.Metadata.InputsByName["input_ids"].Dimensions is [_, int length] ? length : null;
         _contextLength = fixedLength ?? tokenizer.ModelMaxLength;
         string? id = options.ModelId;
-        _modelId = new Lazy<string>(() => id ?? HashModels(textModel.Metadata.ModelPath, visionModel.Metadata.ModelPath));
+        _modelId = new Lazy<string>(() => id ?? HashFiles([textModel.Metadata.ModelPath, visionModel.Metadata.ModelPath, .. configFiles]));
     }
 
     /// <summary>What the text model must declare: <c>input_ids</c> int32/int64 rank 2 in, <c>text_embeds</c> float rank 2 out.</summary>
@@ -131,7 +131,11 @@ public sealed class ClipModel : IDisposable
         try
         {
             OnnxModel vision = OnnxModel.Load(Path.Combine(folder, "vision_model.onnx"), onnxOptions, VisionContract);
-            return new ClipModel(text, vision, tokenizer, preprocessor, options, ownsModels: true);
+            // The id covers everything that shapes an embedding: weights, tokenizer and preprocessing.
+            string[] configFiles = [.. new[] { "vocab.json", "merges.txt", "tokenizer.json" }
+                .Select(f => Path.Combine(tokenizerFolder, f)).Where(File.Exists)
+                .Append(Path.Combine(folder, "preprocessor_config.json"))];
+            return new ClipModel(text, vision, tokenizer, preprocessor, options, ownsModels: true, configFiles);
         }
         catch
         {
@@ -300,7 +304,7 @@ public sealed class ClipModel : IDisposable
         }
     }
 
-    private static string HashModels(params string[] paths)
+    private static string HashFiles(string[] paths)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (string path in paths)

@@ -8,8 +8,9 @@ public sealed record ClipModelOptions
 {
     /// <summary>
     /// An identifier of the weights, used to key caches and search indexes (embeddings of different models must never
-    /// mix). Defaults to a SHA-256 of the two model files (for <see cref="ClipModel.FromFolder"/>), or of the model paths
-    /// when the files cannot be read (fakes).
+    /// mix). Defaults to the first 16 hex digits of a SHA-256 over the two model files — and, for
+    /// <see cref="ClipModel.FromFolder"/>, the tokenizer files and <c>preprocessor_config.json</c> — or over the model paths
+    /// when the files do not exist (fakes).
     /// </summary>
     public string? ModelId { get; init; }
 
