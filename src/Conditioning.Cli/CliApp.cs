@@ -16,6 +16,12 @@ internal static class CliApp
         {
             TokenizeCommand.Create(io),
             InspectCommand.Create(io),
+            ScoreCommand.Create(io),
+            RerankCommand.Create(io),
+            ClassifyCommand.Create(io),
+            InterrogateCommand.Create(io),
+            IndexCommand.Create(io),
+            SearchCommand.Create(io),
         };
 
         ParseResult parse = root.Parse(args);
