@@ -19,6 +19,12 @@ internal static class CliApp
             ParseCommand.Create(io),
             EncodeCommand.Create(io),
             GenerateCommand.Create(io),
+            ScoreCommand.Create(io),
+            RerankCommand.Create(io),
+            ClassifyCommand.Create(io),
+            InterrogateCommand.Create(io),
+            IndexCommand.Create(io),
+            SearchCommand.Create(io),
         };
 
         ParseResult parse = root.Parse(args);
