@@ -71,4 +71,18 @@ public sealed class GenerateAndEncodeCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_out.FullName, "c.prompt_embeds.npy")));
         Assert.True(File.Exists(Path.Combine(_out.FullName, "c.negative_prompt_embeds.npy")));
     }
+
+    [Fact]
+    public async Task BestOfKeepsTheCandidateWithTheHighestClipScore()
+    {
+        string clip = Path.Combine(Path.GetDirectoryName(Toy("toy-sd"))!, "..", "..", "Conditioning.Tests", "Fixtures", "tiny-clip-random");
+        string target = Path.Combine(_out.FullName, "best.png");
+        (int code, string output, string error) = await CliRunner.RunAsync("generate", "a (red:1.2) circle", "--model", Toy("toy-sd"), "--steps", "2", "--best-of", "3", "--seed", "10", "--clip", clip, "--out", target);
+        Assert.True(code == 0, error);
+        var scores = System.Text.RegularExpressions.Regex.Matches(output, @"seed (\d+): (-?[\d.]+)").Select(m => (Seed: m.Groups[1].Value, Score: double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(["10", "11", "12"], scores.Select(s => s.Seed).Order());
+        string bestSeed = scores.MaxBy(s => s.Score).Seed;
+        Assert.Contains($"seed {bestSeed}, ", output.Split("wrote")[1], StringComparison.Ordinal);
+        Assert.Contains("\"a red circle\"", output, StringComparison.Ordinal);
+    }
 }

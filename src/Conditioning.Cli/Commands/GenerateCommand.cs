@@ -31,65 +31,84 @@ internal static class GenerateCommand
         var output = new Option<FileInfo>("--out", "-o") { Description = "Output PNG (with --batch, an index is added before the extension).", DefaultValueFactory = _ => new FileInfo("out.png") };
         var size = new Option<int?>("--size") { Description = "Image side in pixels (default: the model's native size)." };
         var judge = new Option<bool>("--judge") { Description = "Report what the shapes-world judge sees in each image (for the embedded models)." };
+        var bestOf = new Option<int>("--best-of") { Description = "Generate N candidates per image and keep the one with the highest CLIP score against the prompt.", DefaultValueFactory = _ => 1 };
+        var clip = new Option<string>("--clip") { Description = "CLIP model folder for --best-of (text_model.onnx, vision_model.onnx, tokenizer, preprocessor_config.json).", DefaultValueFactory = _ => "models/tiny-clip" };
         var command = new Command("generate", "Generate an image from a weighted prompt (A1111, Compel or ComfyUI syntax) with a diffusers ONNX model.")
         {
-            prompt, model, negative, dialect, seed, steps, guidance, scheduler, batch, output, size, judge,
+            prompt, model, negative, dialect, seed, steps, guidance, scheduler, batch, output, size, judge, bestOf, clip,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             string modelPath = ResolveModel(parse.GetValue(model)!);
             int count = parse.GetValue(batch);
-            if (count < 1 || parse.GetValue(steps) < 1)
+            int candidates = parse.GetValue(bestOf);
+            if (count < 1 || parse.GetValue(steps) < 1 || candidates < 1)
             {
-                await io.Error.WriteLineAsync("error: --batch and --steps must be at least 1");
+                await io.Error.WriteLineAsync("error: --batch, --steps and --best-of must be at least 1");
                 return CliApp.UserError;
             }
 
             try
             {
                 using DiffusionPipeline pipeline = DiffusionPipeline.Load(modelPath);
+                using ClipModel? clipModel = candidates > 1 ? ClipModel.FromFolder(ResolveModel(parse.GetValue(clip)!)) : null;
                 IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(io.Out) });
                 PromptDialect d = parse.GetValue(dialect) switch { "compel" => PromptDialect.Compel, "comfy" => PromptDialect.ComfyUI, _ => PromptDialect.A1111 };
+                string plainPrompt = PromptText.Plain(parse.GetRequiredValue(prompt), d);
                 FileInfo target = parse.GetValue(output)!;
+                var scorer = clipModel is null ? null : new ClipScorer(clipModel);
                 for (int i = 0; i < count; i++)
                 {
-                    var options = new GenerationOptions
+                    var candidatesMade = new List<(GeneratedImage Image, float Score)>();
+                    for (int k = 0; k < candidates; k++)
                     {
-                        Seed = parse.GetValue(seed) + (ulong)i,
-                        Steps = parse.GetValue(steps),
-                        GuidanceScale = parse.GetValue(guidance),
-                        Scheduler = parse.GetValue(scheduler),
-                        Width = parse.GetValue(size),
-                        Height = parse.GetValue(size),
-                    };
-                    GeneratedImage image = null!;
-                    await console.Progress().AutoClear(true).StartAsync(async ctx =>
-                    {
-                        ProgressTask task = ctx.AddTask($"seed {options.Seed}", maxValue: options.Steps!.Value);
-                        var progress = new Progress<GenerationProgress>(p => task.Value = p.Step);
-                        image = await pipeline.GenerateAsync(parse.GetRequiredValue(prompt), parse.GetValue(negative), d, options, progress, cancellationToken);
-                        task.Value = task.MaxValue;
-                    });
-
-                    using (image)
-                    {
-                        string path = count == 1 ? target.FullName : Path.Combine(target.DirectoryName ?? ".", $"{Path.GetFileNameWithoutExtension(target.Name)}-{i}{target.Extension}");
-                        await image.SavePngAsync(path, cancellationToken);
-                        string judged = string.Empty;
-                        if (parse.GetValue(judge))
+                        var options = new GenerationOptions
                         {
-                            ShapesJudgement j = ShapesJudge.Judge(image.Image);
-                            judged = j.Main is { } o ? $" — judged: {o.Size} {o.Colour} {o.Shape} at {o.Position}, {j.Background} background" : $" — judged: no object, {j.Background} background";
-                        }
-
-                        console.MarkupLine($"wrote [bold]{Markup.Escape(path)}[/] ({image.Image.Width}×{image.Image.Height}, seed {options.Seed}, {Markup.Escape(image.Parameters.Sampler ?? string.Empty)}){Markup.Escape(judged)}");
+                            Seed = parse.GetValue(seed) + (ulong)((i * candidates) + k),
+                            Steps = parse.GetValue(steps),
+                            GuidanceScale = parse.GetValue(guidance),
+                            Scheduler = parse.GetValue(scheduler),
+                            Width = parse.GetValue(size),
+                            Height = parse.GetValue(size),
+                        };
+                        GeneratedImage candidate = null!;
+                        await console.Progress().AutoClear(true).StartAsync(async ctx =>
+                        {
+                            ProgressTask task = ctx.AddTask($"seed {options.Seed}", maxValue: options.Steps!.Value);
+                            var progress = new Progress<GenerationProgress>(p => task.Value = p.Step);
+                            candidate = await pipeline.GenerateAsync(parse.GetRequiredValue(prompt), parse.GetValue(negative), d, options, progress, cancellationToken);
+                            task.Value = task.MaxValue;
+                        });
+                        float score = scorer is null ? float.NaN : await scorer.ScoreAsync(candidate.Image, plainPrompt, cancellationToken);
+                        candidatesMade.Add((candidate, score));
                     }
+
+                    // Best-of-N: keep the candidate with the highest CLIP score and report every score.
+                    candidatesMade.Sort((a, b) => b.Score.CompareTo(a.Score));
+                    if (candidates > 1)
+                    {
+                        string scores = string.Join(", ", candidatesMade.Select(b => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"seed {b.Image.Parameters.Seed}: {b.Score:F2}")));
+                        console.MarkupLine(Markup.Escape($"CLIP scores vs \"{plainPrompt}\": {scores}"));
+                    }
+
+                    foreach ((GeneratedImage other, _) in candidatesMade.Skip(1)) other.Dispose();
+                    using GeneratedImage image = candidatesMade[0].Image;
+                    string path = count == 1 ? target.FullName : Path.Combine(target.DirectoryName ?? ".", $"{Path.GetFileNameWithoutExtension(target.Name)}-{i}{target.Extension}");
+                    await image.SavePngAsync(path, cancellationToken);
+                    string judged = string.Empty;
+                    if (parse.GetValue(judge))
+                    {
+                        ShapesJudgement j = ShapesJudge.Judge(image.Image);
+                        judged = j.Main is { } o ? $" — judged: {o.Size} {o.Colour} {o.Shape} at {o.Position}, {j.Background} background" : $" — judged: no object, {j.Background} background";
+                    }
+
+                    console.MarkupLine($"wrote [bold]{Markup.Escape(path)}[/] ({image.Image.Width}×{image.Image.Height}, seed {image.Parameters.Seed}, {Markup.Escape(image.Parameters.Sampler ?? string.Empty)}){Markup.Escape(judged)}");
                 }
 
                 return 0;
             }
-            catch (Exception e) when (e is ModelFolderException or ModelLoadException or ModelContractException or PromptSyntaxException or SchedulerConfigException or NonFiniteLatentsException or NotSupportedException or Tokenizers.TokenizerLoadException or ExecutionProviderUnavailableException)
+            catch (Exception e) when (e is ModelFolderException or ModelLoadException or DirectoryNotFoundException or FileNotFoundException or ModelContractException or PromptSyntaxException or SchedulerConfigException or NonFiniteLatentsException or NotSupportedException or Tokenizers.TokenizerLoadException or ExecutionProviderUnavailableException)
             {
                 await io.Error.WriteLineAsync($"error: {e.Message}");
                 return CliApp.UserError;
