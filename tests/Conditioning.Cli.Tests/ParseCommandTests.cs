@@ -60,6 +60,23 @@ public sealed class ParseCommandTests
     }
 
     [Fact]
+    public async Task ShowsTheChunksOfTheFullPipeline()
+    {
+        (int code, string output, string error) = await CliRunner.RunAsync("parse", "--json", "--steps", "10", "-t", CliRunner.Shared("tokenizers", "clip-vit-large-patch14"), "a (red:1.3) [circle:square:0.5]");
+        Assert.True(code == 0, error);
+        JsonArray parts = JsonNode.Parse(output)!["chunks"]!.AsArray();
+        JsonArray schedule = parts[0]!["schedule"]!.AsArray();
+        Assert.Equal(2, schedule.Count);
+        Assert.Equal(5, schedule[0]!["until_step"]!.GetValue<int>());
+        JsonNode chunk = schedule[0]!["chunks"]![0]!;
+        Assert.Equal([49406, 320, 736, 7117, 49407], chunk["ids"]!.AsArray().Take(5).Select(n => n!.GetValue<int>()));
+        Assert.Equal([1.0, 1.0, 1.3, 1.0, 1.0], chunk["weights"]!.AsArray().Take(5).Select(n => n!.GetValue<double>()));
+        Assert.Equal(77, chunk["ids"]!.AsArray().Count);
+        var clip = Conditioning.Tokenizers.ClipTokenizer.FromFolder(CliRunner.Shared("tokenizers", "clip-vit-large-patch14"));
+        Assert.Equal(clip.TokenToId("square</w>"), schedule[1]!["chunks"]![0]!["ids"]![3]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task PrintsTablesForPeople()
     {
         (int code, string output, _) = await CliRunner.RunAsync("parse", "--steps", "20", "a [cat:dog:0.5]");

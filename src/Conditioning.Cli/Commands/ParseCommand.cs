@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Conditioning.Prompts;
+using Conditioning.Tokenizers;
 using Spectre.Console;
 
 namespace Conditioning.Cli.Commands;
@@ -22,10 +23,14 @@ internal static class ParseCommand
         dialect.AcceptOnlyFromAmong("a1111", "compel", "comfy");
         var steps = new Option<int?>("--steps") { Description = "A1111: the sampling steps prompt editing ([a:b:when]) refers to; prints the schedule." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object in the reference files' shapes instead of tables." };
-        var prompt = new Argument<string>("prompt") { Description = "The prompt, or '-' to read JSON Lines (one JSON string per line) from stdin." };
-        var command = new Command("parse", "Show how a prompt is parsed: fragments with weights, AND parts with weights, and the per-step schedule.")
+        var tokenizer = new Option<string?>("--tokenizer", "-t")
         {
-            dialect, steps, json, prompt,
+            Description = "CLIP tokenizer folder for the 'chunks' field (the full pipeline: AND split, schedule, weights, chunking). Default: the embedded models/tiny-clip/tokenizer.",
+        };
+        var prompt = new Argument<string>("prompt") { Description = "The prompt, or '-' to read JSON Lines (one JSON string per line) from stdin." };
+        var command = new Command("parse", "Show how a prompt is parsed: fragments with weights, AND parts with weights, the per-step schedule, and the token chunks.")
+        {
+            dialect, steps, json, tokenizer, prompt,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -43,6 +48,26 @@ internal static class ParseCommand
                 return CliApp.UserError;
             }
 
+            WeightedTokenizer? chunker = null;
+            string? tokenizerFolder = parse.GetValue(tokenizer) ?? GenerateCommand.ResolveModel("models/tiny-clip/tokenizer");
+            if (Directory.Exists(tokenizerFolder))
+            {
+                try
+                {
+                    chunker = new WeightedTokenizer(Tokenizers.TextTokenizer.FromFolder(tokenizerFolder));
+                }
+                catch (Tokenizers.TokenizerLoadException e)
+                {
+                    await io.Error.WriteLineAsync($"error: {e.Message}");
+                    return CliApp.UserError;
+                }
+            }
+            else if (parse.GetValue(tokenizer) is not null)
+            {
+                await io.Error.WriteLineAsync($"error: the tokenizer folder '{tokenizerFolder}' does not exist");
+                return CliApp.UserError;
+            }
+
             string text = parse.GetRequiredValue(prompt);
             if (text == "-")
             {
@@ -54,7 +79,7 @@ internal static class ParseCommand
                     string? item = TryReadJsonString(l);
                     JsonObject result = item is null
                         ? new JsonObject { ["error"] = string.Create(CultureInfo.InvariantCulture, $"line {line}: expected a JSON string") }
-                        : Describe(item, d, stepCount);
+                        : Describe(item, d, stepCount, chunker);
                     if (result.ContainsKey("error"))
                     {
                         failures++;
@@ -67,7 +92,7 @@ internal static class ParseCommand
                 return failures == 0 ? 0 : CliApp.UserError;
             }
 
-            JsonObject described = Describe(text, d, stepCount);
+            JsonObject described = Describe(text, d, stepCount, chunker);
             if (described["error"] is JsonNode error)
             {
                 await io.Error.WriteLineAsync($"error: {error}");
@@ -89,7 +114,7 @@ internal static class ParseCommand
     }
 
     /// <summary>Each field shows one stage applied to the text exactly as given, in the reference files' shapes.</summary>
-    internal static JsonObject Describe(string text, PromptDialect dialect, int? steps)
+    internal static JsonObject Describe(string text, PromptDialect dialect, int? steps, WeightedTokenizer? chunker = null)
     {
         try
         {
@@ -110,6 +135,7 @@ internal static class ParseCommand
                     break;
             }
 
+            if (chunker is not null) result["chunks"] = Chunks(text, dialect, steps ?? 20, chunker);
             return result;
         }
         catch (PromptSyntaxException e)
@@ -117,6 +143,37 @@ internal static class ParseCommand
             return new JsonObject { ["error"] = e.Message };
         }
     }
+
+    /// <summary>The full pipeline: per AND part and schedule entry, the encoder chunks with their ids and weights.</summary>
+    private static JsonArray Chunks(string text, PromptDialect dialect, int steps, WeightedTokenizer chunker)
+    {
+        IPromptParser parser = dialect switch
+        {
+            PromptDialect.A1111 => new A1111PromptParser(new A1111PromptParserOptions { Steps = steps }),
+            PromptDialect.ComfyUI => new ComfyPromptParser(),
+            _ => new CompelPromptParser(),
+        };
+        WeightedPrompt weighted = chunker.Tokenize(parser.Parse(text));
+        return new JsonArray([.. weighted.Parts.Select(p => (JsonNode)new JsonObject
+        {
+            ["weight"] = p.Weight,
+            ["schedule"] = new JsonArray([.. p.Schedule.Select(s => (JsonNode)new JsonObject
+            {
+                ["until_step"] = s.EndAtStep == int.MaxValue ? null : s.EndAtStep,
+                ["text"] = s.Text,
+                ["token_count"] = s.TokenCount,
+                ["chunks"] = new JsonArray([.. s.Chunks.Select(c => (JsonNode)new JsonObject
+                {
+                    ["ids"] = new JsonArray([.. c.Ids.Select(i => (JsonNode)i)]),
+                    ["weights"] = new JsonArray([.. c.Weights.Select(Number)]),
+                })]),
+            })]),
+        })]);
+    }
+
+    /// <summary>A weight as JSON; infinities and NaN as the strings the reference files use.</summary>
+    private static JsonNode Number(double w) =>
+        double.IsNaN(w) ? "nan" : double.IsPositiveInfinity(w) ? "inf" : double.IsNegativeInfinity(w) ? "-inf" : JsonValue.Create(w);
 
     private static string? TryReadJsonString(string line)
     {
@@ -155,6 +212,30 @@ internal static class ParseCommand
         {
             var table = new Table().Title("schedule").AddColumn("until step").AddColumn("prompt");
             foreach (JsonNode? s in schedule) table.AddRow(Markup.Escape(s![0]!.ToJsonString()), Markup.Escape($"\"{s[1]}\""));
+            console.Write(table);
+        }
+
+        if (described["chunks"] is JsonArray parts)
+        {
+            var table = new Table().Title("chunks").AddColumn("part").AddColumn("until step").AddColumn("tokens").AddColumn("chunks").AddColumn("weighted tokens");
+            int index = 0;
+            foreach (JsonNode? part in parts)
+            {
+                foreach (JsonNode? entry in part!["schedule"]!.AsArray())
+                {
+                    JsonArray chunks = entry!["chunks"]!.AsArray();
+                    int weighted = chunks.Sum(c => c!["weights"]!.AsArray().Count(w => w!.GetValueKind() != JsonValueKind.Number || w.GetValue<double>() != 1.0));
+                    table.AddRow(
+                        index.ToString(CultureInfo.InvariantCulture),
+                        Markup.Escape(entry["until_step"]?.ToJsonString() ?? "end"),
+                        Markup.Escape(entry["token_count"]!.ToJsonString()),
+                        chunks.Count.ToString(CultureInfo.InvariantCulture),
+                        weighted.ToString(CultureInfo.InvariantCulture));
+                }
+
+                index++;
+            }
+
             console.Write(table);
         }
 
