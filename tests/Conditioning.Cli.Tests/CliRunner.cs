@@ -13,19 +13,4 @@ internal static class CliRunner
     }
 
     public static Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args) => RunWithStdinAsync(string.Empty, args);
-
-    /// <summary>The shared reference folder beside the repository; fails loudly when missing.</summary>
-    public static string Shared(params string[] parts)
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Conditioning.sln")))
-            {
-                string path = Path.GetFullPath(Path.Combine([dir.FullName, "..", "shared", .. parts]));
-                return Directory.Exists(path) || File.Exists(path) ? path : throw new DirectoryNotFoundException($"shared reference data missing: {path}");
-            }
-        }
-
-        throw new DirectoryNotFoundException("repository root not found");
-    }
 }

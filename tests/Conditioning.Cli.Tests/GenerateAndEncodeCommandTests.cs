@@ -9,16 +9,7 @@ public sealed class GenerateAndEncodeCommandTests : IDisposable
 
     public void Dispose() => _out.Delete(recursive: true);
 
-    private static string Toy(string name)
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, "tests", "Conditioning.Pipelines.Tests", "Fixtures", name);
-            if (Directory.Exists(path)) return path;
-        }
-
-        throw new DirectoryNotFoundException(name);
-    }
+    private static string Toy(string name) => RepoPaths.Of("tests", "Conditioning.Pipelines.Tests", "Fixtures", name);
 
     [Fact]
     public async Task GenerateWritesOnePngPerBatchItem()

@@ -6,16 +6,7 @@ namespace Conditioning.Cli.Tests;
 /// </summary>
 public sealed class InspectCommandTests
 {
-    private static string Fixture(string name)
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, "tests", "Conditioning.Tests", "Fixtures", "onnx", name);
-            if (File.Exists(path)) return path;
-        }
-
-        throw new FileNotFoundException($"ONNX fixture {name} not found");
-    }
+    private static string Fixture(string name) => RepoPaths.Of("tests", "Conditioning.Tests", "Fixtures", "onnx", name);
 
     [Fact]
     public async Task ListsInputsAndOutputsWithTheGpuPackageOnCpu()

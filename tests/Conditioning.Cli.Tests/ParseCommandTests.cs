@@ -22,7 +22,7 @@ public sealed class ParseCommandTests
     [MemberData(nameof(ReferenceFiles))]
     public async Task PrintsEveryReferenceCaseInItsExpectedShape(string file, string dialect, string field)
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(CliRunner.Shared("prompts", file)));
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(SharedData.PathOf("prompts", file)));
         var cases = doc.RootElement.GetProperty("cases").EnumerateArray()
             .Where(c => c.TryGetProperty("expected", out _) && !c.TryGetProperty("error", out _))
             .Where(c => field != "schedule" || (c.GetProperty("hires_steps").ValueKind == JsonValueKind.Null && !c.GetProperty("use_old_scheduling").GetBoolean()))
@@ -62,7 +62,7 @@ public sealed class ParseCommandTests
     [Fact]
     public async Task ShowsTheChunksOfTheFullPipeline()
     {
-        (int code, string output, string error) = await CliRunner.RunAsync("parse", "--json", "--steps", "10", "-t", CliRunner.Shared("tokenizers", "clip-vit-large-patch14"), "a (red:1.3) [circle:square:0.5]");
+        (int code, string output, string error) = await CliRunner.RunAsync("parse", "--json", "--steps", "10", "-t", SharedData.PathOf("tokenizers", "clip-vit-large-patch14"), "a (red:1.3) [circle:square:0.5]");
         Assert.True(code == 0, error);
         JsonArray parts = JsonNode.Parse(output)!["chunks"]!.AsArray();
         JsonArray schedule = parts[0]!["schedule"]!.AsArray();
@@ -72,7 +72,7 @@ public sealed class ParseCommandTests
         Assert.Equal([49406, 320, 736, 7117, 49407], chunk["ids"]!.AsArray().Take(5).Select(n => n!.GetValue<int>()));
         Assert.Equal([1.0, 1.0, 1.3, 1.0, 1.0], chunk["weights"]!.AsArray().Take(5).Select(n => n!.GetValue<double>()));
         Assert.Equal(77, chunk["ids"]!.AsArray().Count);
-        var clip = Conditioning.Tokenizers.ClipTokenizer.FromFolder(CliRunner.Shared("tokenizers", "clip-vit-large-patch14"));
+        var clip = Conditioning.Tokenizers.ClipTokenizer.FromFolder(SharedData.PathOf("tokenizers", "clip-vit-large-patch14"));
         Assert.Equal(clip.TokenToId("square</w>"), schedule[1]!["chunks"]![0]!["ids"]![3]!.GetValue<int>());
     }
 

@@ -4,9 +4,9 @@ namespace Conditioning.Cli.Tests;
 
 public sealed class TokenizeCommandTests
 {
-    private static string ClipFolder => CliRunner.Shared("tokenizers", "clip-vit-large-patch14");
+    private static string ClipFolder => SharedData.PathOf("tokenizers", "clip-vit-large-patch14");
 
-    private static string T5Folder => CliRunner.Shared("tokenizers", "t5-v1_1-xxl");
+    private static string T5Folder => SharedData.PathOf("tokenizers", "t5-v1_1-xxl");
 
     [Fact]
     public async Task PrintsReferenceIdsAsJsonForAClipPrompt()

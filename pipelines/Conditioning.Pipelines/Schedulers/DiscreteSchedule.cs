@@ -124,6 +124,17 @@ internal sealed class DiscreteSchedule
         return ((1 - w) * low) + (w * (low + 1));
     }
 
+    /// <summary>
+    /// The sigmas of <paramref name="timesteps"/> (training sigmas interpolated linearly), or with
+    /// <paramref name="karras"/> Karras sigmas over the same count and the timesteps they map back to.
+    /// </summary>
+    public (double[] Timesteps, double[] Sigmas) SigmasFor(double[] timesteps, bool karras)
+    {
+        if (!karras) return (timesteps, [.. timesteps.Select(ts => Interp(ts, TrainSigmas))]);
+        double[] sigmas = KarrasSigmas(timesteps.Length);
+        return ([.. sigmas.Select(s => Math.Round(SigmaToT(s)))], sigmas);
+    }
+
     /// <summary>Karras et al. (2022) sigmas between the training extremes, ρ = 7, descending.</summary>
     public double[] KarrasSigmas(int steps)
     {

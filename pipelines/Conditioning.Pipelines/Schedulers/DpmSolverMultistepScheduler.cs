@@ -71,16 +71,7 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
             _ => throw new SchedulerConfigException($"timestep_spacing '{_spacing}' is not supported; expected leading, linspace or trailing"),
         };
 
-        double[] sigmas;
-        if (_karras)
-        {
-            sigmas = _schedule.KarrasSigmas(steps);
-            timesteps = [.. sigmas.Select(s => Math.Round(_schedule.SigmaToT(s)))];
-        }
-        else
-        {
-            sigmas = [.. timesteps.Select(ts => DiscreteSchedule.Interp(ts, _schedule.TrainSigmas))];
-        }
+        (timesteps, double[] sigmas) = _schedule.SigmasFor(timesteps, _karras);
 
         _timesteps = [.. timesteps.Select(v => (float)v)];
         _sigmas = [.. sigmas.Select(v => (float)v), 0f];

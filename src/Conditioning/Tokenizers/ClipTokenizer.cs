@@ -17,7 +17,7 @@ namespace Conditioning.Tokenizers;
 /// Immutable after construction and safe to use from many threads at once; the per-word BPE cache is concurrent
 /// and bounded (<see cref="ClipTokenizerOptions.CacheCapacity"/>).
 /// </remarks>
-public sealed class ClipTokenizer : ITextTokenizer
+public sealed class ClipTokenizer : TextTokenizerBase
 {
     private const string StartOfText = "<|startoftext|>";
     private const string EndOfText = "<|endoftext|>";
@@ -40,19 +40,19 @@ public sealed class ClipTokenizer : ITextTokenizer
     }
 
     /// <inheritdoc/>
-    public int? BosId { get; }
+    public override int? BosId { get; }
 
     /// <inheritdoc/>
-    public int EosId { get; }
+    public override int EosId { get; }
 
     /// <inheritdoc/>
-    public int PadId { get; }
+    public override int PadId { get; }
 
     /// <inheritdoc/>
-    public int ModelMaxLength { get; }
+    public override int ModelMaxLength { get; }
 
     /// <inheritdoc/>
-    public int VocabularySize => _bpe.IdToToken.Length;
+    public override int VocabularySize => _bpe.IdToToken.Length;
 
     /// <summary>
     /// Loads a diffusers/transformers tokenizer folder: <c>vocab.json</c> + <c>merges.txt</c>, or else
@@ -116,41 +116,13 @@ public sealed class ClipTokenizer : ITextTokenizer
     }
 
     /// <inheritdoc/>
-    public TokenizedText Encode(ReadOnlySpan<char> text, bool addSpecialTokens = true)
-    {
-        var ids = new List<int>(text.Length / 3 + 4);
-        var spans = new List<TokenSpan>(ids.Capacity);
-        EncodeCore(text, addSpecialTokens, ids, spans);
-        var tokens = new string[ids.Count];
-        for (int i = 0; i < tokens.Length; i++) tokens[i] = _bpe.IdToToken[ids[i]] ?? string.Empty;
-        return new TokenizedText([.. ids], tokens, [.. spans]);
-    }
-
-    /// <summary>Encodes <paramref name="text"/>; see <see cref="Encode(ReadOnlySpan{char}, bool)"/>.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
-    public TokenizedText Encode(string text, bool addSpecialTokens = true)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return Encode(text.AsSpan(), addSpecialTokens);
-    }
-
-    /// <inheritdoc/>
-    public int EncodeToIds(ReadOnlySpan<char> text, List<int> ids, bool addSpecialTokens = true)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        int before = ids.Count;
-        EncodeCore(text, addSpecialTokens, ids, null);
-        return ids.Count - before;
-    }
-
-    /// <inheritdoc/>
-    public string? IdToToken(int id) => (uint)id < (uint)_bpe.IdToToken.Length ? _bpe.IdToToken[id] : null;
+    public override string? IdToToken(int id) => (uint)id < (uint)_bpe.IdToToken.Length ? _bpe.IdToToken[id] : null;
 
     /// <summary>The id of a vocabulary string, or <see langword="null"/> when it is not in the vocabulary.</summary>
     public int? TokenToId(string token) => _bpe.Vocab.TryGetValue(token, out int id) ? id : null;
 
     /// <inheritdoc/>
-    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true)
+    public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var bytes = new List<byte>();
@@ -204,9 +176,8 @@ public sealed class ClipTokenizer : ITextTokenizer
         .Replace(" 'm", "'m", StringComparison.Ordinal).Replace(" 's", "'s", StringComparison.Ordinal)
         .Replace(" 've", "'ve", StringComparison.Ordinal).Replace(" 're", "'re", StringComparison.Ordinal);
 
-    private void EncodeCore(ReadOnlySpan<char> text, bool addSpecialTokens, List<int> ids, List<TokenSpan>? spans)
+    private protected override void EncodeCore(ReadOnlySpan<char> text, bool addSpecialTokens, List<int> ids, List<TokenSpan>? spans)
     {
-        text = Utf16.ReplaceLoneSurrogates(text);
         if (addSpecialTokens)
         {
             ids.Add(BosId!.Value);

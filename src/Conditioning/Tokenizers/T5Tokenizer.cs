@@ -14,7 +14,7 @@ namespace Conditioning.Tokenizers;
 /// (including models whose <c>bos_id</c> is −1, which Microsoft.ML.Tokenizers cannot load).
 /// </summary>
 /// <remarks>Immutable after construction and safe to use from many threads at once.</remarks>
-public sealed class T5Tokenizer : ITextTokenizer
+public sealed class T5Tokenizer : TextTokenizerBase
 {
     private const char Metaspace = '\u2581';
 
@@ -44,22 +44,22 @@ public sealed class T5Tokenizer : ITextTokenizer
     }
 
     /// <summary>Always <see langword="null"/>: T5 adds no beginning-of-sequence token.</summary>
-    public int? BosId => null;
+    public override int? BosId => null;
 
     /// <inheritdoc/>
-    public int EosId { get; }
+    public override int EosId { get; }
 
     /// <inheritdoc/>
-    public int PadId { get; }
+    public override int PadId { get; }
 
     /// <summary>The id of <c>&lt;unk&gt;</c>.</summary>
     public int UnkId => _model.UnkId;
 
     /// <inheritdoc/>
-    public int ModelMaxLength { get; }
+    public override int ModelMaxLength { get; }
 
     /// <inheritdoc/>
-    public int VocabularySize => _model.Pieces.Length;
+    public override int VocabularySize => _model.Pieces.Length;
 
     /// <summary>Loads a tokenizer folder: <c>tokenizer.json</c> when present, else <c>spiece.model</c> (+ <c>tokenizer_config.json</c>).</summary>
     /// <exception cref="TokenizerLoadException">The folder lacks both files, or one is malformed.</exception>
@@ -158,41 +158,13 @@ public sealed class T5Tokenizer : ITextTokenizer
     }
 
     /// <inheritdoc/>
-    public TokenizedText Encode(ReadOnlySpan<char> text, bool addSpecialTokens = true)
-    {
-        var ids = new List<int>(text.Length / 3 + 2);
-        var spans = new List<TokenSpan>(ids.Capacity);
-        EncodeCore(text, addSpecialTokens, ids, spans);
-        var tokens = new string[ids.Count];
-        for (int i = 0; i < tokens.Length; i++) tokens[i] = IdToToken(ids[i]) ?? string.Empty;
-        return new TokenizedText([.. ids], tokens, [.. spans]);
-    }
-
-    /// <summary>Encodes <paramref name="text"/>; see <see cref="Encode(ReadOnlySpan{char}, bool)"/>.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
-    public TokenizedText Encode(string text, bool addSpecialTokens = true)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return Encode(text.AsSpan(), addSpecialTokens);
-    }
-
-    /// <inheritdoc/>
-    public int EncodeToIds(ReadOnlySpan<char> text, List<int> ids, bool addSpecialTokens = true)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        int before = ids.Count;
-        EncodeCore(text, addSpecialTokens, ids, null);
-        return ids.Count - before;
-    }
-
-    /// <inheritdoc/>
-    public string? IdToToken(int id) => (uint)id < (uint)_model.Pieces.Length ? _model.Pieces[id] : null;
+    public override string? IdToToken(int id) => (uint)id < (uint)_model.Pieces.Length ? _model.Pieces[id] : null;
 
     /// <summary>The id of a piece, or <see langword="null"/> when it is not in the vocabulary.</summary>
     public int? TokenToId(string token) => _model.TryGetId(token, out int id) ? id : null;
 
     /// <inheritdoc/>
-    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true)
+    public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var sb = new StringBuilder();
@@ -207,9 +179,8 @@ public sealed class T5Tokenizer : ITextTokenizer
         return sb.ToString().TrimStart(' ');
     }
 
-    private void EncodeCore(ReadOnlySpan<char> text, bool addSpecialTokens, List<int> ids, List<TokenSpan>? spans)
+    private protected override void EncodeCore(ReadOnlySpan<char> text, bool addSpecialTokens, List<int> ids, List<TokenSpan>? spans)
     {
-        text = Utf16.ReplaceLoneSurrogates(text);
         int segmentStart = 0;
         int i = 0;
         while (i < text.Length)

@@ -12,16 +12,7 @@ namespace Conditioning.Pipelines.Tests.Generation;
 /// </summary>
 public sealed class DiffusionPipelineTests
 {
-    private static string Toy(string name)
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, "tests", "Conditioning.Pipelines.Tests", "Fixtures", name);
-            if (Directory.Exists(path)) return path;
-        }
-
-        throw new DirectoryNotFoundException($"toy model {name} not found");
-    }
+    private static string Toy(string name) => RepoPaths.Of("tests", "Conditioning.Pipelines.Tests", "Fixtures", name);
 
     [Fact]
     public async Task GeneratesAnSdImageOfTheUNetsNativeSize()

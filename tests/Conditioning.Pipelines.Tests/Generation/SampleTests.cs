@@ -9,16 +9,7 @@ public sealed class SampleTests : IDisposable
 
     public void Dispose() => _out.Delete(recursive: true);
 
-    private static string ToySd()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, "tests", "Conditioning.Pipelines.Tests", "Fixtures", "toy-sd");
-            if (Directory.Exists(path)) return path;
-        }
-
-        throw new DirectoryNotFoundException("toy-sd");
-    }
+    private static string ToySd() => RepoPaths.Of("tests", "Conditioning.Pipelines.Tests", "Fixtures", "toy-sd");
 
     [Fact]
     public async Task WeightedPromptToImageWritesAPng()
