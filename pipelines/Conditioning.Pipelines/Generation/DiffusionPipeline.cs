@@ -53,22 +53,20 @@ public sealed class DiffusionPipeline : IDisposable
     /// <summary>Loads every component of <paramref name="modelFolder"/>.</summary>
     /// <exception cref="ModelFolderException">The folder is not a known diffusers ONNX layout.</exception>
     /// <exception cref="ModelContractException">A component's inputs/outputs do not match its role.</exception>
-    /// <exception cref="NotSupportedException">The family is SD3 (its transformer loop is not implemented yet).</exception>
     public static DiffusionPipeline Load(string modelFolder, OnnxModelOptions? options = null, Encoders.EmbeddingCache? cache = null)
     {
         DiffusersModelFolder folder = DiffusersModelFolder.Open(modelFolder);
-        if (folder.Family == ModelFamily.StableDiffusion3)
-        {
-            throw new NotSupportedException("SD3 conditioning is supported (StableDiffusion3Conditioner), but the SD3 transformer loop is not implemented yet; bring your own IDenoiser to DenoisingLoop.");
-        }
 
         var owned = new List<IDisposable>();
         try
         {
             IPromptConditioner conditioner = Own(PromptConditioner.FromFolder(folder, options, cache));
-            IDenoiser denoiser = folder.Family == ModelFamily.Flux
-                ? Own(OnnxFluxTransformer.Load(folder.ModelPath("transformer"), options))
-                : Own(OnnxUNetDenoiser.Load(folder.ModelPath("unet"), options));
+            IDenoiser denoiser = folder.Family switch
+            {
+                ModelFamily.Flux => Own(OnnxFluxTransformer.Load(folder.ModelPath("transformer"), options)),
+                ModelFamily.StableDiffusion3 => Own(OnnxSd3Transformer.Load(folder.ModelPath("transformer"), options)),
+                _ => Own(OnnxUNetDenoiser.Load(folder.ModelPath("unet"), options)),
+            };
             IVaeDecoder vae = Own(OnnxVaeDecoder.Load(folder.ModelPath("vae_decoder"), options));
             SchedulerConfig scheduler = SchedulerConfig.FromFile(Path.Combine(folder.ComponentFolder("scheduler"), "scheduler_config.json"));
             var pipeline = new DiffusionPipeline(folder, conditioner, denoiser, vae, scheduler);
@@ -90,8 +88,15 @@ public sealed class DiffusionPipeline : IDisposable
     }
 
     /// <summary>The default image side: the denoiser's fixed latent size × the VAE factor, else 512 (SD), 1024 (SDXL, Flux).</summary>
-    public int DefaultImageSize => Denoiser is OnnxUNetDenoiser { LatentHeight: { } h } ? h * Folder.Vae.DownsampleFactor
-        : Family switch { ModelFamily.StableDiffusion => 512, _ => 1024 };
+    public int DefaultImageSize => Denoiser switch
+    {
+        OnnxUNetDenoiser { LatentHeight: { } h } => h * Folder.Vae.DownsampleFactor,
+        OnnxSd3Transformer { LatentHeight: { } h } => h * Folder.Vae.DownsampleFactor,
+        _ => Family switch { ModelFamily.StableDiffusion => 512, _ => 1024 },
+    };
+
+    /// <summary>The CFG scale used when the options do not set one: 7.5 (SD/SDXL), 7 (SD3), 1 (Flux: distilled guidance instead).</summary>
+    public float DefaultGuidance => Family switch { ModelFamily.Flux => 1f, ModelFamily.StableDiffusion3 => 7f, _ => 7.5f };
 
     /// <summary>Encodes <paramref name="prompt"/> (in <paramref name="dialect"/>) and generates an image.</summary>
     /// <exception cref="PromptSyntaxException">The prompt is invalid in its dialect.</exception>
@@ -108,7 +113,7 @@ public sealed class DiffusionPipeline : IDisposable
         options ??= new GenerationOptions();
         int steps = options.Steps ?? 20;
         int size = DefaultImageSize;
-        float guidance = options.GuidanceScale ?? (Family == ModelFamily.Flux ? 1f : 7.5f);
+        float guidance = options.GuidanceScale ?? DefaultGuidance;
         var request = new ConditioningRequest
         {
             Prompt = prompt,
@@ -133,7 +138,7 @@ public sealed class DiffusionPipeline : IDisposable
         options ??= new GenerationOptions();
         int steps = options.Steps ?? 20;
         int width = options.Width ?? DefaultImageSize, height = options.Height ?? DefaultImageSize;
-        float guidance = options.GuidanceScale ?? (Family == ModelFamily.Flux ? 1f : 7.5f);
+        float guidance = options.GuidanceScale ?? DefaultGuidance;
         VaeScaling vae = Folder.Vae;
         IScheduler scheduler = SchedulerFactory.Create(SchedulerConfig, options.Scheduler);
         var noise = new TorchCpuRandom(options.Seed);
@@ -164,7 +169,10 @@ public sealed class DiffusionPipeline : IDisposable
             shape = [1, channels, h, w];
             latents = new float[channels * h * w];
             noise.FillStandardNormal(latents);
-            scheduler.SetTimesteps(steps);
+
+            // SD3 passes no explicit sigmas; μ only when its config enables dynamic shifting.
+            double? mu = scheduler is FlowMatchEulerDiscreteScheduler { UsesDynamicShifting: true } flow ? flow.CalculateShift(h / 2 * (w / 2)) : null;
+            scheduler.SetTimesteps(steps, new TimestepOptions { Mu = mu });
             System.Numerics.Tensors.TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
         }
 

@@ -13,6 +13,8 @@ Text encoders and tokenizers are copied from tests/Conditioning.Tests/Fixtures/e
                        timestep f32[B], img_ids f32[N,3], txt_ids f32[S,3] -> out_hidden_states = 0.2*hidden_states +
                        0.01*(mean(encoder_hidden_states) + mean(pooled_projections)) + 0*(timestep, ids)
   toy-flux/vae_decoder: latent_sample f32[B,16,h,w] -> sample f32[B,3,4h,4w]
+  toy-sd3/transformer: hidden_states f32[B,16,8,8], encoder_hidden_states f32[B,S,24], pooled_projections f32[B,16],
+                       timestep f32[B] -> out_hidden_states = 0.2*hidden_states + 0.01*(mean(ehs) + mean(pooled)) + 0*timestep
 """
 import json
 import os
@@ -143,4 +145,43 @@ write_json(os.path.join(flux, "vae_decoder", "config.json"), {"_class_name": "Au
 write_json(os.path.join(flux, "scheduler", "scheduler_config.json"), {
     "_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000, "shift": 3.0, "use_dynamic_shifting": True,
     "base_shift": 0.5, "max_shift": 1.15, "base_image_seq_len": 256, "max_image_seq_len": 4096})
-print("wrote toy-sd and toy-flux")
+
+
+def sd3_transformer(path):
+    nodes = [
+        const("a", 0.2), const("b", 0.01), const("z", 0.0),
+        helper.make_node("Mul", ["hidden_states", "a"], ["h1"]),
+        mean_all("encoder_hidden_states", "me"), mean_all("pooled_projections", "mp"),
+        helper.make_node("Add", ["me", "mp"], ["mm"]),
+        helper.make_node("Mul", ["mm", "b"], ["m1"]),
+        mean_all("timestep", "tm"),
+        helper.make_node("Mul", ["tm", "z"], ["t0"]),
+        helper.make_node("Add", ["m1", "t0"], ["shift"]),
+        helper.make_node("Add", ["h1", "shift"], ["out_hidden_states"]),
+    ]
+    graph = helper.make_graph(nodes, "transformer", [
+        helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, ["batch", 16, 8, 8]),
+        helper.make_tensor_value_info("encoder_hidden_states", TensorProto.FLOAT, ["batch", "text_tokens", 24]),
+        helper.make_tensor_value_info("pooled_projections", TensorProto.FLOAT, ["batch", 16]),
+        helper.make_tensor_value_info("timestep", TensorProto.FLOAT, ["batch"]),
+    ], [helper.make_tensor_value_info("out_hidden_states", TensorProto.FLOAT, ["batch", 16, 8, 8])])
+    save(graph, path)
+
+
+sd3 = os.path.join(HERE, "toy-sd3")
+write_json(os.path.join(sd3, "model_index.json"), {"_class_name": "StableDiffusion3Pipeline", "_diffusers_version": "0.31.0"})
+for folder, source in [("text_encoder", "clip_l.onnx"), ("text_encoder_2", "clip_g.onnx"), ("text_encoder_3", "t5.onnx")]:
+    os.makedirs(os.path.join(sd3, folder), exist_ok=True)
+    shutil.copy(os.path.join(encoders, source), os.path.join(sd3, folder, "model.onnx"))
+copy_tree(os.path.join(REPO, "models", "tiny-clip", "tokenizer"), os.path.join(sd3, "tokenizer"))
+copy_tree(os.path.join(REPO, "models", "tiny-clip", "tokenizer"), os.path.join(sd3, "tokenizer_2"))
+with open(os.path.join(sd3, "tokenizer_2", "special_tokens_map.json")) as f:
+    special = json.load(f)
+special["pad_token"] = "!"  # OpenCLIP-G pads with "!" = id 0
+write_json(os.path.join(sd3, "tokenizer_2", "special_tokens_map.json"), special)
+copy_tree(os.path.join(REPO, "models", "tiny-t5", "tokenizer"), os.path.join(sd3, "tokenizer_3"))
+sd3_transformer(os.path.join(sd3, "transformer", "model.onnx"))
+vae(os.path.join(sd3, "vae_decoder", "model.onnx"), 16)
+write_json(os.path.join(sd3, "vae_decoder", "config.json"), {"_class_name": "AutoencoderKL", "latent_channels": 16, "scaling_factor": 1.5305, "shift_factor": 0.0609, "block_out_channels": [8, 8, 8]})
+write_json(os.path.join(sd3, "scheduler", "scheduler_config.json"), {"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000, "shift": 3.0})
+print("wrote toy-sd, toy-flux and toy-sd3")

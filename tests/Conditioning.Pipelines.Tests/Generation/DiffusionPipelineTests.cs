@@ -69,6 +69,17 @@ public sealed class DiffusionPipelineTests
     }
 
     [Fact]
+    public async Task GeneratesAnSd3ImageWithTheTransformerAndAllThreeEncoders()
+    {
+        using DiffusionPipeline pipeline = DiffusionPipeline.Load(Toy("toy-sd3"));
+        Assert.Equal(ModelFamily.StableDiffusion3, pipeline.Family);
+        Assert.Equal(7f, pipeline.DefaultGuidance);
+        using GeneratedImage image = await pipeline.GenerateAsync("a red circle", "blurry", options: new GenerationOptions { Seed = 1, Steps = 3 });
+        Assert.Equal((32, 32), (image.Image.Width, image.Image.Height));
+        Assert.Equal("FlowMatchEulerDiscreteScheduler", image.Parameters.Sampler);
+    }
+
+    [Fact]
     public async Task StopsWhenCancelled()
     {
         using DiffusionPipeline pipeline = DiffusionPipeline.Load(Toy("toy-sd"));
