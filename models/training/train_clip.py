@@ -1,7 +1,7 @@
 """Trains the tiny CLIP on the shapes world (contrastive, learned logit scale) and evaluates it zero-shot.
 
     OMP_NUM_THREADS=1 /usr/bin/python3 models/training/train_clip.py            # train (resumes if a checkpoint exists)
-    OMP_NUM_THREADS=1 /usr/bin/python3 models/training/train_clip.py --eval     # zero-shot numbers of the saved model
+    OMP_NUM_THREADS=1 /usr/bin/python3 models/training/train_clip.py --eval     # zero-shot numbers (checkpoint, else the committed ONNX)
 
 Checkpoints go to models/training/checkpoints/tiny_clip.pt (git-ignored) every --save-every steps; the run is
 deterministic (fixed seeds, one thread, batches and captions drawn from (seed, step)), so a resumed run continues
@@ -202,10 +202,18 @@ def main() -> None:
     tok = clip_bpe.ClipBpe.from_folder(TOKENIZER)
 
     if args.eval:
-        state = torch.load(final_path)
-        model = build_model(tok)
-        model.load_state_dict(state["model"])
-        print(json.dumps(zero_shot(model, tok, state["mean"], state["std"])))
+        if os.path.exists(final_path):
+            state = torch.load(final_path)
+            model = build_model(tok)
+            model.load_state_dict(state["model"])
+            mean, std = state["mean"], state["std"]
+        else:  # no checkpoint (fresh clone): evaluate the committed exports
+            from tiny_clip import load_from_onnx
+            model = load_from_onnx(os.path.join(MODELS, "tiny-clip"))
+            with open(os.path.join(MODELS, "tiny-clip", "preprocessor_config.json")) as f:
+                pre = json.load(f)
+            mean, std = pre["image_mean"], pre["image_std"]
+        print(json.dumps(zero_shot(model, tok, mean, std)))
         return
 
     t0 = time.time()
