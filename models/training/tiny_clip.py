@@ -117,7 +117,7 @@ class TextModel(nn.Module):
         last = self.final_layer_norm(x)
         eos = input_ids.argmax(dim=-1)
         index = eos.view(-1, 1, 1).expand(-1, 1, last.shape[-1])
-        pooled = torch.gather(last, 1, index).squeeze(1)
+        pooled = torch.gather(last, 1, index).reshape(-1, self.cfg.hidden_size)  # static H in the ONNX graph
         return self.text_projection(pooled), last, pooled, hidden
 
 
@@ -160,6 +160,9 @@ class TinyClip(nn.Module):
         self.vision_model = VisionModel(vision)
         self.logit_scale = nn.Parameter(torch.tensor(logit_scale_init))
         self.apply(self._init)
+        # Patch embeddings come out with std ~1; at the usual 0.02 the position embeddings were too faint to learn
+        # (position stayed at chance for 1000 steps), so the image tower starts with a readable position signal.
+        nn.init.normal_(self.vision_model.position_embedding.weight, std=0.5)
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -182,3 +185,54 @@ class TinyClip(nn.Module):
 
 def configs_to_json(text: TextConfig, vision: VisionConfig) -> dict:
     return {"text_config": asdict(text), "vision_config": asdict(vision)}
+
+
+def _state_from_onnx(path: str, part: nn.Module, prefix: str) -> dict:
+    """Rebuilds ``part``'s state dict from an exported graph: named initializers by name, then the Linear weights
+    (exported as transposed, anonymous MatMul initializers) in graph order, which is the modules' order here;
+    a tensor the exporter constant-folded or reshaped (the class embedding) is the one left with its size."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(path).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    target = part.state_dict()
+    state, used = {}, set()
+    for key in target:
+        if prefix + key in inits:
+            state[key] = torch.from_numpy(inits[prefix + key].copy())
+            used.add(prefix + key)
+    matmuls = [n.input[1] for n in graph.node if n.op_type == "MatMul" and n.input[1] in inits]
+    linears = [k for k, m in part.named_modules() if isinstance(m, nn.Linear)]
+    if len(matmuls) != len(linears):
+        raise ValueError(f"{path}: {len(matmuls)} weight MatMuls for {len(linears)} Linear layers")
+    for name, init in zip(linears, matmuls):
+        state[name + ".weight"] = torch.from_numpy(inits[init].T.copy())
+        used.add(init)
+    for key, value in target.items():
+        if key not in state:
+            hits = [n for n, a in inits.items() if n not in used and a.size == value.numel() and a.dtype == np.float32]
+            if len(hits) != 1:
+                raise ValueError(f"{path}: cannot find {key} {tuple(value.shape)} (candidates {hits})")
+            state[key] = torch.from_numpy(inits[hits[0]].reshape(tuple(value.shape)).copy())
+            used.add(hits[0])
+    return state
+
+
+def load_from_onnx(folder: str) -> "TinyClip":
+    """The trained tiny CLIP as a PyTorch module, read back (exactly, fp32) from the committed exports in
+    models/tiny-clip/ (text_model.onnx, vision_model.onnx, config.json). Part 2 uses this to compute text
+    conditioning in Python without the git-ignored training checkpoint."""
+    import json
+    import os
+
+    with open(os.path.join(folder, "config.json")) as f:
+        cfg = json.load(f)
+    t, v = cfg["text_config"], cfg["vision_config"]
+    text = TextConfig(**{k: t[k] for k in TextConfig.__dataclass_fields__})
+    vision = VisionConfig(**{k: v[k] for k in VisionConfig.__dataclass_fields__})
+    model = TinyClip(text, vision, logit_scale_init=cfg["logit_scale"])
+    model.text_model.load_state_dict(_state_from_onnx(os.path.join(folder, "text_model.onnx"), model.text_model, "text_model."))
+    model.vision_model.load_state_dict(_state_from_onnx(os.path.join(folder, "vision_model.onnx"), model.vision_model, "vision_model."))
+    return model.eval()

@@ -1,7 +1,7 @@
 """Trains the tiny CLIP on the shapes world (contrastive, learned logit scale) and evaluates it zero-shot.
 
     OMP_NUM_THREADS=1 /usr/bin/python3 models/training/train_clip.py            # train (resumes if a checkpoint exists)
-    OMP_NUM_THREADS=1 /usr/bin/python3 models/training/train_clip.py --eval     # zero-shot numbers of the saved model
+    OMP_NUM_THREADS=1 /usr/bin/python3 models/training/train_clip.py --eval     # zero-shot numbers (checkpoint, else the committed ONNX)
 
 Checkpoints go to models/training/checkpoints/tiny_clip.pt (git-ignored) every --save-every steps; the run is
 deterministic (fixed seeds, one thread, batches and captions drawn from (seed, step)), so a resumed run continues
@@ -68,6 +68,32 @@ class Data:
         # obj[a][k] = index of attribute a of object k (object 1 repeats object 0 for single-object scenes)
         self.obj = {a: np.array([[VOCABS[a].index(getattr(s.objects[min(k, len(s.objects) - 1)], a)) for k in (0, 1)]
                                  for s in self.scenes]) for a in ATTRS}
+        self.by_key: Dict[tuple, List[int]] = {}
+        for i, s in enumerate(self.scenes):
+            if len(s.objects) == 1:
+                self.by_key.setdefault(self.key(i), []).append(i)
+
+    def key(self, i: int) -> tuple:
+        return (int(self.bg[i]),) + tuple(int(self.obj[a][i, 0]) for a in ATTRS)
+
+    def batch(self, rng: np.random.Generator, size: int, hard: float) -> np.ndarray:
+        """Random images, plus (fraction ``hard``) single-object near-duplicates of them that differ in exactly
+        one of shape/colour/size/position, so every batch holds negatives that only that attribute separates."""
+        n_hard = int(size * hard) // 2
+        idx = list(rng.choice(len(self.scenes), size=size, replace=False))
+        singles = [i for i in idx if self.count[i] == 1]
+        out, used = [], set()
+        for anchor in singles[:n_hard]:
+            k = list(self.key(anchor))
+            a = int(rng.integers(len(ATTRS)))
+            choices = [v for v in range(len(VOCABS[ATTRS[a]])) if v != k[1 + a]]
+            k[1 + a] = choices[int(rng.integers(len(choices)))]
+            pool = [j for j in self.by_key.get(tuple(k), []) if j not in used and j not in idx]
+            if pool:
+                j = pool[int(rng.integers(len(pool)))]
+                out.append(j)
+                used.add(j)
+        return np.array(idx[: size - len(out)] + out)
 
 
 def spec_arrays(specs: Sequence[dict]) -> Tuple[np.ndarray, np.ndarray, Dict[str, np.ndarray]]:
@@ -145,6 +171,30 @@ def zero_shot(model: TinyClip, tok: clip_bpe.ClipBpe, mean, std, n: int = 1000, 
     return results
 
 
+@torch.no_grad()
+def two_object_binding(model: TinyClip, tok: clip_bpe.ClipBpe, mean, std, n: int = 500, split: str = "test") -> Dict[str, float]:
+    """Two-object scenes: does "a {c1} {s1} and a {c2} {s2}" beat the colour-swapped "a {c2} {s1} and a {c1} {s2}"
+    (attribute binding), and is the full caption with positions retrieved top-1 among all n scenes' captions?"""
+    model.eval()
+    data = Data(n, split, objects=2)
+    img = torch.cat([F.normalize(model.encode_image(to_pixels(data.images[k:k + 250], mean, std)), dim=-1)
+                     for k in range(0, n, 250)])
+    true, swapped, full = [], [], []
+    for s in data.scenes:
+        a, b = s.objects
+        true.append(f"a {a.colour} {a.shape} and a {b.colour} {b.shape}")
+        swapped.append(f"a {b.colour} {a.shape} and a {a.colour} {b.shape}")
+        full.append(f"a {a.size} {a.colour} {a.shape} {POSITION_PHRASES[a.position][0]} and "
+                    f"a {b.size} {b.colour} {b.shape} {POSITION_PHRASES[b.position][0]}, {s.background} background")
+    enc = lambda texts: F.normalize(model.encode_text(tokenize(tok, texts, 77)), dim=-1)
+    t, w, f = enc(true), enc(swapped), enc(full)
+    distinct = torch.tensor([x != y for x, y in zip(true, swapped)])
+    binding = ((img * t).sum(-1) > (img * w).sum(-1))[distinct].float().mean()
+    retrieval = ((img @ f.T).argmax(-1) == torch.arange(n)).float().mean()
+    model.train()
+    return {"binding": round(float(binding) * 100, 2), "retrieval_top1": round(float(retrieval) * 100, 2)}
+
+
 def build_model(tok: clip_bpe.ClipBpe) -> TinyClip:
     text = TextConfig(vocab_size=len(tok.vocab), bos_token_id=tok.bos_id, eos_token_id=tok.eos_id, pad_token_id=tok.eos_id)
     return TinyClip(text, VisionConfig())
@@ -152,14 +202,16 @@ def build_model(tok: clip_bpe.ClipBpe) -> TinyClip:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=2200)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--train-images", type=int, default=20000)
-    ap.add_argument("--text-len", type=int, default=32, help="training sequence length (captions are <= 24 tokens; "
+    ap.add_argument("--text-len", type=int, default=24, help="training sequence length (captions are <= 24 tokens with BOS/EOS; "
                     "with a causal mask the EOS state does not depend on later positions)")
+    ap.add_argument("--hard-negatives", type=float, default=0.5,
+                    help="fraction of the batch made of anchor + one-attribute-different pairs")
     ap.add_argument("--save-every", type=int, default=250)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval", action="store_true", help="only evaluate the final checkpoint")
@@ -174,10 +226,19 @@ def main() -> None:
     tok = clip_bpe.ClipBpe.from_folder(TOKENIZER)
 
     if args.eval:
-        state = torch.load(final_path)
-        model = build_model(tok)
-        model.load_state_dict(state["model"])
-        print(json.dumps(zero_shot(model, tok, state["mean"], state["std"])))
+        if os.path.exists(final_path):
+            state = torch.load(final_path)
+            model = build_model(tok)
+            model.load_state_dict(state["model"])
+            mean, std = state["mean"], state["std"]
+        else:  # no checkpoint (fresh clone): evaluate the committed exports
+            from tiny_clip import load_from_onnx
+            model = load_from_onnx(os.path.join(MODELS, "tiny-clip"))
+            with open(os.path.join(MODELS, "tiny-clip", "preprocessor_config.json")) as f:
+                pre = json.load(f)
+            mean, std = pre["image_mean"], pre["image_std"]
+        print(json.dumps(zero_shot(model, tok, mean, std)))
+        print("two-object scenes:", json.dumps(two_object_binding(model, tok, mean, std)))
         return
 
     t0 = time.time()
@@ -213,7 +274,7 @@ def main() -> None:
     t_last = time.time()
     while step < args.steps:
         rng = np.random.default_rng([SEED, step])
-        idx = rng.choice(len(data.scenes), size=args.batch, replace=False)
+        idx = data.batch(rng, args.batch, args.hard_negatives)
         ks = rng.integers(0, 1 << 20, size=args.batch)
         caps = [world.caption_with_spec(data.scenes[i], int(k)) for i, k in zip(idx, ks)]
         ids = tokenize(tok, [c[0] for c in caps], args.text_len)
