@@ -117,7 +117,7 @@ class TextModel(nn.Module):
         last = self.final_layer_norm(x)
         eos = input_ids.argmax(dim=-1)
         index = eos.view(-1, 1, 1).expand(-1, 1, last.shape[-1])
-        pooled = torch.gather(last, 1, index).squeeze(1)
+        pooled = torch.gather(last, 1, index).reshape(-1, self.cfg.hidden_size)  # static H in the ONNX graph
         return self.text_projection(pooled), last, pooled, hidden
 
 
@@ -160,6 +160,9 @@ class TinyClip(nn.Module):
         self.vision_model = VisionModel(vision)
         self.logit_scale = nn.Parameter(torch.tensor(logit_scale_init))
         self.apply(self._init)
+        # Patch embeddings come out with std ~1; at the usual 0.02 the position embeddings were too faint to learn
+        # (position stayed at chance for 1000 steps), so the image tower starts with a readable position signal.
+        nn.init.normal_(self.vision_model.position_embedding.weight, std=0.5)
 
     @staticmethod
     def _init(m: nn.Module) -> None:

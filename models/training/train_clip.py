@@ -68,6 +68,32 @@ class Data:
         # obj[a][k] = index of attribute a of object k (object 1 repeats object 0 for single-object scenes)
         self.obj = {a: np.array([[VOCABS[a].index(getattr(s.objects[min(k, len(s.objects) - 1)], a)) for k in (0, 1)]
                                  for s in self.scenes]) for a in ATTRS}
+        self.by_key: Dict[tuple, List[int]] = {}
+        for i, s in enumerate(self.scenes):
+            if len(s.objects) == 1:
+                self.by_key.setdefault(self.key(i), []).append(i)
+
+    def key(self, i: int) -> tuple:
+        return (int(self.bg[i]),) + tuple(int(self.obj[a][i, 0]) for a in ATTRS)
+
+    def batch(self, rng: np.random.Generator, size: int, hard: float) -> np.ndarray:
+        """Random images, plus (fraction ``hard``) single-object near-duplicates of them that differ in exactly
+        one of shape/colour/size/position, so every batch holds negatives that only that attribute separates."""
+        n_hard = int(size * hard) // 2
+        idx = list(rng.choice(len(self.scenes), size=size, replace=False))
+        singles = [i for i in idx if self.count[i] == 1]
+        out, used = [], set()
+        for anchor in singles[:n_hard]:
+            k = list(self.key(anchor))
+            a = int(rng.integers(len(ATTRS)))
+            choices = [v for v in range(len(VOCABS[ATTRS[a]])) if v != k[1 + a]]
+            k[1 + a] = choices[int(rng.integers(len(choices)))]
+            pool = [j for j in self.by_key.get(tuple(k), []) if j not in used and j not in idx]
+            if pool:
+                j = pool[int(rng.integers(len(pool)))]
+                out.append(j)
+                used.add(j)
+        return np.array(idx[: size - len(out)] + out)
 
 
 def spec_arrays(specs: Sequence[dict]) -> Tuple[np.ndarray, np.ndarray, Dict[str, np.ndarray]]:
@@ -152,14 +178,16 @@ def build_model(tok: clip_bpe.ClipBpe) -> TinyClip:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=2200)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--train-images", type=int, default=20000)
-    ap.add_argument("--text-len", type=int, default=32, help="training sequence length (captions are <= 24 tokens; "
+    ap.add_argument("--text-len", type=int, default=24, help="training sequence length (captions are <= 24 tokens with BOS/EOS; "
                     "with a causal mask the EOS state does not depend on later positions)")
+    ap.add_argument("--hard-negatives", type=float, default=0.5,
+                    help="fraction of the batch made of anchor + one-attribute-different pairs")
     ap.add_argument("--save-every", type=int, default=250)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval", action="store_true", help="only evaluate the final checkpoint")
@@ -213,7 +241,7 @@ def main() -> None:
     t_last = time.time()
     while step < args.steps:
         rng = np.random.default_rng([SEED, step])
-        idx = rng.choice(len(data.scenes), size=args.batch, replace=False)
+        idx = data.batch(rng, args.batch, args.hard_negatives)
         ks = rng.integers(0, 1 << 20, size=args.batch)
         caps = [world.caption_with_spec(data.scenes[i], int(k)) for i, k in zip(idx, ks)]
         ids = tokenize(tok, [c[0] for c in caps], args.text_len)
