@@ -73,7 +73,9 @@ public sealed class TinyClipTests(ITestOutputHelper output)
 
     // Reference: PyTorch predictions of the same weights with train_clip.py's own zero-shot recipe, per image
     // (Fixtures/tiny-clip-zeroshot/make_reference.py). C# must agree on (almost) every image: a near-tie may flip
-    // with float rounding, so up to 1 % of the images may differ, and the accuracy may trail by that much.
+    // with float rounding, so up to 1 % of the images may differ, and the accuracy may trail by that much. It must
+    // also reach what the model reports for 1,000 held-out images (models/tiny-clip/training_metrics.json, "test"),
+    // less 1 point for the smaller sample.
     [TinyClipFact]
     public async Task ClassifiesColourShapeAndPositionZeroShotAsPyTorchDoes()
     {
@@ -85,6 +87,7 @@ public sealed class TinyClipTests(ITestOutputHelper output)
         var scenes = TrainedTinyClip.Scenes().Where(s => s.Objects.Length == 1).ToList();
         Assert.Equal(files, scenes.Select(s => Path.GetFileName(s.File)));
 
+        using JsonDocument metrics = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(TrainedTinyClip.Folder, "training_metrics.json")));
         using ClipModel model = TrainedTinyClip.Load();
         var classifier = new ClipZeroShotClassifier(model);
         ClipEmbeddings images = await model.EmbedImageFilesAsync([.. scenes.Select(s => s.File)]);
@@ -98,9 +101,11 @@ public sealed class TinyClipTests(ITestOutputHelper output)
             int correct = scenes.Select((s, i) => predictions[i].Label == (attribute == "background" ? s.Background : s.Objects[0][attribute])).Count(c => c);
             double accuracy = 100.0 * correct / scenes.Count;
             double referenceAccuracy = reference.RootElement.GetProperty("accuracy").GetProperty(attribute).GetDouble();
-            output.WriteLine($"{attribute}: {accuracy:F2} % ({correct}/{scenes.Count}); PyTorch {referenceAccuracy:F2} %; same prediction on {agree}/{scenes.Count}");
+            double reported = metrics.RootElement.GetProperty("test").GetProperty(attribute).GetDouble();
+            output.WriteLine($"{attribute}: {accuracy:F2} % ({correct}/{scenes.Count}); PyTorch on the same images {referenceAccuracy:F2} %; same prediction on {agree}/{scenes.Count}; model reports {reported:F1} % on 1,000");
             if (agree < scenes.Count * 0.99) failures.Add($"{attribute}: agrees with PyTorch on {agree}/{scenes.Count}");
             if (accuracy < referenceAccuracy - 1.0) failures.Add($"{attribute}: {accuracy:F2} % < PyTorch's {referenceAccuracy:F2} %");
+            if (accuracy < reported - 1.0) failures.Add($"{attribute}: {accuracy:F2} % < the reported {reported:F1} %");
         }
 
         Assert.Empty(failures);
@@ -170,6 +175,10 @@ public sealed class TinyClipTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"prompt names colour and shape: {both}/{scenes.Count}; best colour phrase right {topColour}/{scenes.Count}; best shape phrase right {topShape}/{scenes.Count}");
+        // The per-list rankings are what the model knows (measured 40/40 colour, 39/40 shape). The greedy prompt is
+        // reported, not asserted: this tiny model was trained on captions, not comma-joined phrase lists, so adding
+        // a correct phrase does not always raise the similarity (measured: both named in 18/40).
         Assert.True(topColour >= scenes.Count * 0.9, $"best colour phrase right for {topColour}/{scenes.Count}");
+        Assert.True(topShape >= scenes.Count * 0.9, $"best shape phrase right for {topShape}/{scenes.Count}");
     }
 }
