@@ -197,7 +197,7 @@ public sealed class ClipTextEncoder : IDisposable
         return string.Create(CultureInfo.InvariantCulture, $"hidden_states.{index}");
     }
 
-    private ModelTensor<float> ApplyFinalNorm(ModelTensor<float> hidden)
+    internal ModelTensor<float> ApplyFinalNorm(ModelTensor<float> hidden)
     {
         (float[] scale, float[] bias, float epsilon) = _finalNorm.Value;
         int width = hidden.Shape[hidden.Shape.Rank - 1];
