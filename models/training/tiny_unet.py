@@ -25,6 +25,8 @@ class UNetConfig:
     layers_per_block: int = 1
     cross_attention_dim: int = 128
     attention_head_dim: int = 32
+    # Which levels carry a Transformer2D (DownBlock2D/UpBlock2D where False); the mid block always does.
+    attention_levels: Tuple[bool, ...] = (False, True)
     norm_num_groups: int = 16
     sample_size: int = 16
 
@@ -118,6 +120,11 @@ class Transformer2D(nn.Module):
         return x + y.reshape(b, h, w, c).permute(0, 3, 1, 2)
 
 
+class NoAttention(nn.Module):
+    def forward(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        return x
+
+
 class TinyUNet(nn.Module):
     def __init__(self, cfg: UNetConfig):
         super().__init__()
@@ -137,7 +144,7 @@ class TinyUNet(nn.Module):
         for i, c in enumerate(ch):
             for _ in range(cfg.layers_per_block):
                 self.down_res.append(ResnetBlock2D(cin, c, temb, g))
-                self.down_attn.append(Transformer2D(c, cd, hd, g))
+                self.down_attn.append(Transformer2D(c, cd, hd, g) if cfg.attention_levels[i] else NoAttention())
                 cin = c
                 skips.append(c)
             if i < len(ch) - 1:
@@ -153,7 +160,7 @@ class TinyUNet(nn.Module):
         for i, c in reversed(list(enumerate(ch))):
             for _ in range(cfg.layers_per_block + 1):
                 self.up_res.append(ResnetBlock2D(cin + skips.pop(), c, temb, g))
-                self.up_attn.append(Transformer2D(c, cd, hd, g))
+                self.up_attn.append(Transformer2D(c, cd, hd, g) if cfg.attention_levels[i] else NoAttention())
                 cin = c
             if i > 0:
                 self.upsamplers.append(nn.Conv2d(c, c, 3, padding=1))
