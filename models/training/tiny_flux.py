@@ -171,8 +171,12 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
-def layer_norm(x: torch.Tensor) -> torch.Tensor:
-    return F.layer_norm(x, (x.shape[-1],), eps=1e-6)
+def layer_norm(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """LayerNorm without affine parameters (eps 1e-6), as Flux's AdaLayerNorm* norms. Written out because torch 1.13
+    exports an affine-free F.layer_norm as a LayerNormalization node without its required scale input."""
+    mean = x.mean(-1, keepdim=True)
+    var = (x - mean).pow(2).mean(-1, keepdim=True)
+    return (x - mean) * torch.rsqrt(var + 1e-6)
 
 
 class QKV(nn.Module):
@@ -204,6 +208,7 @@ def attention(q, k, v, cos, sin) -> torch.Tensor:
 class DoubleBlock(nn.Module):
     def __init__(self, dim: int, heads: int, head_dim: int, mlp_ratio: float):
         super().__init__()
+        self.dim = dim
         self.norm1 = nn.Linear(dim, 6 * dim)
         self.norm1_context = nn.Linear(dim, 6 * dim)
         self.img_qkv = QKV(dim, heads, head_dim)
@@ -218,21 +223,22 @@ class DoubleBlock(nn.Module):
         s = txt.shape[1]
         m_img = self.norm1(F.silu(temb)).unsqueeze(1).chunk(6, dim=-1)
         m_txt = self.norm1_context(F.silu(temb)).unsqueeze(1).chunk(6, dim=-1)
-        h_img = layer_norm(img) * (1 + m_img[1]) + m_img[0]
-        h_txt = layer_norm(txt) * (1 + m_txt[1]) + m_txt[0]
+        h_img = layer_norm(img, self.dim) * (1 + m_img[1]) + m_img[0]
+        h_txt = layer_norm(txt, self.dim) * (1 + m_txt[1]) + m_txt[0]
         qi, ki, vi = self.img_qkv(h_img)
         qt, kt, vt = self.txt_qkv(h_txt)
         out = attention(torch.cat([qt, qi], 2), torch.cat([kt, ki], 2), torch.cat([vt, vi], 2), cos, sin)
         txt = txt + m_txt[2] * self.to_add_out(out[:, :s])
         img = img + m_img[2] * self.to_out(out[:, s:])
-        img = img + m_img[5] * self.ff(layer_norm(img) * (1 + m_img[4]) + m_img[3])
-        txt = txt + m_txt[5] * self.ff_context(layer_norm(txt) * (1 + m_txt[4]) + m_txt[3])
+        img = img + m_img[5] * self.ff(layer_norm(img, self.dim) * (1 + m_img[4]) + m_img[3])
+        txt = txt + m_txt[5] * self.ff_context(layer_norm(txt, self.dim) * (1 + m_txt[4]) + m_txt[3])
         return img, txt
 
 
 class SingleBlock(nn.Module):
     def __init__(self, dim: int, heads: int, head_dim: int, mlp_ratio: float):
         super().__init__()
+        self.dim = dim
         self.norm = nn.Linear(dim, 3 * dim)
         self.qkv = QKV(dim, heads, head_dim)
         hidden = int(dim * mlp_ratio)
@@ -241,7 +247,7 @@ class SingleBlock(nn.Module):
 
     def forward(self, x, temb, cos, sin):
         shift, scale, gate = self.norm(F.silu(temb)).unsqueeze(1).chunk(3, dim=-1)
-        h = layer_norm(x) * (1 + scale) + shift
+        h = layer_norm(x, self.dim) * (1 + scale) + shift
         q, k, v = self.qkv(h)
         out = torch.cat([attention(q, k, v, cos, sin), F.gelu(self.proj_mlp(h), approximate="tanh")], dim=-1)
         return x + gate * self.proj_out(out)
@@ -252,6 +258,7 @@ class TinyFluxTransformer(nn.Module):
         super().__init__()
         self.cfg = c
         dim = c.num_attention_heads * c.attention_head_dim
+        self.dim = dim
         assert sum(c.axes_dims_rope) == c.attention_head_dim
         self.x_embedder = nn.Linear(c.in_channels, dim)
         self.context_embedder = nn.Linear(c.joint_attention_dim, dim)
@@ -286,4 +293,4 @@ class TinyFluxTransformer(nn.Module):
             x = blk(x, temb, cos, sin)
         img = x[:, txt.shape[1]:]
         scale, shift = self.norm_out(F.silu(temb)).unsqueeze(1).chunk(2, dim=-1)
-        return self.proj_out(layer_norm(img) * (1 + scale) + shift)
+        return self.proj_out(layer_norm(img, self.dim) * (1 + scale) + shift)
