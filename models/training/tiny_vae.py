@@ -7,7 +7,8 @@ No attention blocks: at 8x8/16x16 latents the convolutions already see the whole
 
 Two variants (the numbers in `VARIANTS`):
   sd    4 latent channels, 4x down (64x64 -> 16x16), block_out_channels of length 3
-  flux 16 latent channels, 8x down (64x64 -> 8x8),  block_out_channels of length 4
+  flux 16 latent channels, 4x down (64x64 -> 16x16), block_out_channels of length 3 (16 channels at 4x keep
+       small shapes crisp; Flux packs the 16x16 latent into 8x8 = 64 tokens of 64 features)
 diffusers derives the down factor as 2 ** (len(block_out_channels) - 1); config.json follows that rule.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ class VaeConfig:
 
 VARIANTS = {
     "sd": VaeConfig(latent_channels=4, block_out_channels=(32, 48, 64), layers=(0, 0, 2)),
-    "flux": VaeConfig(latent_channels=16, block_out_channels=(32, 48, 64, 96), layers=(0, 0, 1, 2)),
+    "flux": VaeConfig(latent_channels=16, block_out_channels=(32, 48, 64), layers=(0, 0, 2)),
 }
 
 

@@ -4,7 +4,7 @@
     OMP_NUM_THREADS=1 /usr/bin/python3 models/training/train_flux.py --export-only
 
 Needs checkpoints/vae_flux_final.pt (train_vae.py --variant flux) and checkpoints/tiny_clip_final.pt.
-Per step: latents z = (sample - shift_factor) * scaling_factor (16x8x8), packed 2x2 -> [B,16,64]; sigma ~
+Per step: latents z = (sample - shift_factor) * scaling_factor (16x16x16), packed 2x2 -> [B,64,64]; sigma ~
 logit-normal(0, 1) (SD3/Flux training); x_t = (1 - sigma) z + sigma noise; target v = noise - z; the transformer
 gets timestep = sigma (it multiplies by 1000 inside, as Flux). Conditioning: T5 states of the caption (SentencePiece
 ids + </s>, padded with 0 to --max-seq, no mask, trained jointly from scratch) as encoder_hidden_states, and the
@@ -169,9 +169,10 @@ def export(out: str) -> None:
     pc.export_onnx(model.t5, (ids,), os.path.join(out, "text_encoder_2", "model.onnx"), ["input_ids"], ["last_hidden_state"],
                    {"input_ids": {0: "batch_size", 1: "sequence_length"}, "last_hidden_state": {0: "batch_size", 1: "sequence_length"}})
     pc.write_json(os.path.join(out, "text_encoder_2", "config.json"), t5_config_json(tc))
-    n = 16
-    args = (torch.randn(2, n, fc.in_channels), torch.randn(2, MAX_SEQ, fc.joint_attention_dim), torch.randn(2, fc.pooled_projection_dim),
-            torch.tensor([1.0, 0.5]), samplers.img_ids(8, 8), torch.zeros(MAX_SEQ, 3))
+    vae, _, _ = load_vae("flux")
+    lh = 64 // vae.down_factor
+    args = (torch.randn(2, (lh // 2) ** 2, fc.in_channels), torch.randn(2, MAX_SEQ, fc.joint_attention_dim),
+            torch.randn(2, fc.pooled_projection_dim), torch.tensor([1.0, 0.5]), samplers.img_ids(lh, lh), torch.zeros(MAX_SEQ, 3))
     pc.export_onnx(TransformerExport(model.flux), args, os.path.join(out, "transformer", "model.onnx"),
                    ["hidden_states", "encoder_hidden_states", "pooled_projections", "timestep", "img_ids", "txt_ids"],
                    ["out_hidden_states"],
