@@ -27,7 +27,15 @@ import samplers  # noqa: E402
 import world  # noqa: E402
 from frozen_clip import FrozenClip  # noqa: E402
 from judge_reference import judge  # noqa: E402
+from part2_common import binarize  # noqa: E402
 from train_vae import load_vae  # noqa: E402
+
+
+def judged(img: np.ndarray) -> dict:
+    try:
+        return judge(img)
+    except Exception:  # an image without a visible object
+        return {"colour": None, "shape": None}
 
 
 def prompts_and_truth():
@@ -108,29 +116,26 @@ def main() -> None:
     gen = (sd_generator if args.model == "sd" else flux_generator)(args.steps, args.cfg, sampler)
     items = prompts_and_truth()
     timer = pc.Timer()
-    rows, colour_ok, shape_ok, both_ok, total = [], 0, 0, 0, 0
+    rows, total = [], 0
+    counts = {k: {"colour": 0, "shape": 0, "both": 0} for k in ("raw", "binarized")}
     per_shape = {s: [0, 0] for s in world.SHAPES}
     for seed in range(args.seeds):
         imgs = pc.to_uint8(gen([p for p, _, _ in items], [seed] * len(items)))
         rows.append(np.concatenate(list(imgs), axis=1))
         for img, (p, colour, shape) in zip(imgs, items):
-            try:
-                j = judge(img)
-            except Exception:  # an image without a visible object
-                j = {"colour": None, "shape": None}
             total += 1
-            colour_ok += j["colour"] == colour
-            shape_ok += j["shape"] == shape
-            both_ok += j["colour"] == colour and j["shape"] == shape
+            for kind, j in (("raw", judged(img)), ("binarized", judged(binarize(img)))):
+                counts[kind]["colour"] += j["colour"] == colour
+                counts[kind]["shape"] += j["shape"] == shape
+                counts[kind]["both"] += j["colour"] == colour and j["shape"] == shape
             per_shape[shape][0] += j["shape"] == shape
             per_shape[shape][1] += 1
     tag = f"{args.model}_{sampler}{args.steps}_cfg{args.cfg:g}"
     sheet = np.concatenate(rows, axis=0)
     Image.fromarray(sheet).save(os.path.join(pc.CKPT_DIR, f"eval_{tag}.png"))
     res = {"model": args.model, "sampler": sampler, "steps": args.steps, "cfg": args.cfg, "images": total,
-           "colour_correct": round(100 * colour_ok / total, 1), "shape_correct": round(100 * shape_ok / total, 1),
-           "both_correct": round(100 * both_ok / total, 1),
-           "shape_correct_by_shape": {s: round(100 * a / b, 1) for s, (a, b) in per_shape.items()},
+           **{f"{kind}_{k}_correct": round(100 * v / total, 1) for kind, c in counts.items() for k, v in c.items()},
+           "binarized_shape_correct_by_shape": {s: round(100 * a / b, 1) for s, (a, b) in per_shape.items()},
            "minutes": round(timer.minutes(), 1)}
     print(json.dumps(res))
     pc.write_json(os.path.join(pc.CKPT_DIR, f"eval_{tag}.json"), res)

@@ -53,17 +53,22 @@ def evaluate(vae: TinyVae, n: int = 400) -> dict:
     mse = float(((rec.clamp(-1, 1) - x) ** 2).mean())
     psnr = 10 * np.log10(4.0 / mse)
     out = pc.to_uint8(rec)
-    colour = shape = 0
+    colour = shape = shape_bin = 0
     for img, s in zip(out, scenes):
-        try:
-            j = judge(img)
-        except Exception:
-            continue
-        colour += j["colour"] == s.objects[0].colour
-        shape += j["shape"] == s.objects[0].shape
+        for binarized in (False, True):
+            try:
+                j = judge(pc.binarize(img) if binarized else img)
+            except Exception:
+                continue
+            if binarized:
+                shape_bin += j["shape"] == s.objects[0].shape
+            else:
+                colour += j["colour"] == s.objects[0].colour
+                shape += j["shape"] == s.objects[0].shape
     # Judge on the originals, as the ceiling for the reconstructions.
     base = sum(judge(img)["shape"] == s.objects[0].shape for img, s in zip(imgs, scenes))
     return {"psnr": round(psnr, 2), "colour": round(100 * colour / n, 1), "shape": round(100 * shape / n, 1),
+            "shape_binarized": round(100 * shape_bin / n, 1),
             "shape_on_originals": round(100 * base / n, 1)}
 
 
