@@ -12,8 +12,8 @@ from the real encoders for a fixed prompt (their token ids are stored too, so a 
 tokenizer -> encoder -> denoiser), VAE encoder input = a held-out shapes-world PNG committed under
 models/shapes-world/fixtures (pixels / 127.5 - 1).
 
-tiny-sd/fixtures:   unet.json (batch 2 = [uncond "", prompt], as a CFG call), vae_decoder.json, vae_encoder.json,
-                    text_encoder.json (CLIP ids int32 -> last_hidden_state, pooler_output)
+tiny-sd/fixtures:   unet.json (batch 2 = [uncond "", prompt], as a CFG call), vae_decoder.json, vae_encoder.json
+                    (the text encoder is models/tiny-clip's, with its own golden fixtures)
 tiny-flux/fixtures: transformer.json, text_encoder_2.json (T5), vae_decoder.json, vae_encoder.json
 """
 from __future__ import annotations
@@ -54,12 +54,12 @@ def tensor(t: torch.Tensor, dtype: str = "float32") -> dict:
     return {"dtype": dtype, "shape": list(a.shape), "data": data}
 
 
-def write(folder: str, name: str, model: str, inputs: dict, outputs: dict, note: str) -> None:
+def write(folder: str, name: str, model: str, inputs: dict, outputs: dict, note: str, context: dict | None = None) -> None:
     path = os.path.join(folder, "fixtures", f"{name}.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     obj = {"model": model, "tolerance": TOLERANCE, "note": note,
            "command": "OMP_NUM_THREADS=1 /usr/bin/python3 models/training/make_fixtures_part2.py",
-           "inputs": inputs, "outputs": outputs}
+           **({"context": context} if context else {}), "inputs": inputs, "outputs": outputs}
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f, separators=(",", ":"))
     print(f"wrote {os.path.relpath(path, pc.MODELS)} ({os.path.getsize(path) / 1e3:.0f} kB)")
@@ -93,9 +93,6 @@ def main() -> None:
 
     ids = clip.ids(["", PROMPT]).int()
     last, pooled = clip.encode(["", PROMPT])
-    write(sd, "text_encoder", "text_encoder/model.onnx", {"input_ids": tensor(ids, "int32")},
-          {"last_hidden_state": tensor(last), "pooler_output": tensor(pooled)},
-          f'prompts ["", "{PROMPT}"], CLIP BPE padded to 77 with EOS')
 
     unet = load_unet()
     h = unet.cfg.sample_size
@@ -105,7 +102,8 @@ def main() -> None:
           {"sample": tensor(sample), "timestep": tensor(t), "encoder_hidden_states": tensor(last)},
           {"out_sample": tensor(unet(sample, t, last))},
           f'CFG batch [uncond, text]: sample = sin(0.37 i + 0.1) per item, timestep 501, encoder_hidden_states = '
-          f'text_encoder(["", "{PROMPT}"]).last_hidden_state')
+          f'text_encoder(["", "{PROMPT}"]).last_hidden_state',
+          {"prompts": ["", PROMPT], "text_encoder_input_ids": ids.tolist()})
     vae_fixtures("sd", sd)
 
     model = load_flux()
@@ -125,7 +123,8 @@ def main() -> None:
            "timestep": tensor(sigma), "img_ids": tensor(ids_img), "txt_ids": tensor(ids_txt)},
           {"out_hidden_states": tensor(out)},
           f'hidden_states = pack(sin(0.37 i + 0.1) over [1,16,{lh},{lh}]), encoder_hidden_states = T5("{PROMPT}"), '
-          f'pooled_projections = CLIP pooler_output("{PROMPT}"), timestep = sigma 0.75, img_ids (0,row,col), txt_ids zeros')
+          f'pooled_projections = CLIP pooler_output("{PROMPT}"), timestep = sigma 0.75, img_ids (0,row,col), txt_ids zeros',
+          {"prompt": PROMPT, "text_encoder_input_ids": ids[1:].tolist(), "text_encoder_2_input_ids": t5_ids.tolist()})
     vae_fixtures("flux", flux)
 
 
