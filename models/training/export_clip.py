@@ -64,10 +64,10 @@ GOLDEN_PROMPTS = [
 class TextWithProjection(torch.nn.Module):
     def __init__(self, model: TinyClip):
         super().__init__()
-        self.text = model.text_model
+        self.text_model = model.text_model
 
     def forward(self, input_ids):
-        text_embeds, last, _, _ = self.text(input_ids)
+        text_embeds, last, _, _ = self.text_model(input_ids)
         return text_embeds, last
 
 
@@ -76,20 +76,20 @@ class TextEncoder(torch.nn.Module):
 
     def __init__(self, model: TinyClip):
         super().__init__()
-        self.text = model.text_model
+        self.text_model = model.text_model
 
     def forward(self, input_ids):
-        _, last, pooled, hidden = self.text(input_ids.long())
+        _, last, pooled, hidden = self.text_model(input_ids.long())
         return (last, pooled, *hidden)
 
 
 class VisionWithProjection(torch.nn.Module):
     def __init__(self, model: TinyClip):
         super().__init__()
-        self.vision = model.vision_model
+        self.vision_model = model.vision_model
 
     def forward(self, pixel_values):
-        image_embeds, last, _ = self.vision(pixel_values)
+        image_embeds, last, _ = self.vision_model(pixel_values)
         return image_embeds, last
 
 
