@@ -46,9 +46,9 @@ def prompts_and_truth():
     return out
 
 
-def sd_generator(steps: int, cfg: float, sampler: str):
+def sd_generator(steps: int, cfg: float, sampler: str, checkpoint: str | None = None):
     from train_unet import load_unet
-    unet = load_unet()
+    unet = load_unet(checkpoint)
     vae, _, scale = load_vae("sd")
     clip = FrozenClip()
     h = unet.cfg.sample_size
@@ -72,9 +72,9 @@ def sd_generator(steps: int, cfg: float, sampler: str):
     return generate
 
 
-def flux_generator(steps: int, cfg: float, sampler: str):
+def flux_generator(steps: int, cfg: float, sampler: str, checkpoint: str | None = None):
     from train_flux import MAX_SEQ, T5Tokenizer, load_flux
-    model = load_flux()
+    model = load_flux(checkpoint)
     vae, shift, scale = load_vae("flux")
     clip = FrozenClip()
     tok = T5Tokenizer()
@@ -110,10 +110,11 @@ def main() -> None:
     ap.add_argument("--cfg", type=float, default=5.0)
     ap.add_argument("--sampler", default=None, help="sd: pndm (default) or euler")
     ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--checkpoint", help="default: checkpoints/unet_final.pt or flux_final.pt (EMA weights)")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     sampler = args.sampler or ("pndm" if args.model == "sd" else "flow")
-    gen = (sd_generator if args.model == "sd" else flux_generator)(args.steps, args.cfg, sampler)
+    gen = (sd_generator if args.model == "sd" else flux_generator)(args.steps, args.cfg, sampler, args.checkpoint)
     items = prompts_and_truth()
     timer = pc.Timer()
     rows, total = [], 0
