@@ -87,12 +87,15 @@ public sealed class DiffusionPipeline : IDisposable
         }
     }
 
-    /// <summary>The default image side: the denoiser's fixed latent size × the VAE factor, else 512 (SD), 1024 (SDXL, Flux).</summary>
+    /// <summary>
+    /// The default image side: the denoiser's fixed latent size × the VAE factor, else the size the configs give
+    /// (<see cref="DiffusersModelFolder.NativeImageSize"/>), else 512 (SD) or 1024 (SDXL, SD3, Flux).
+    /// </summary>
     public int DefaultImageSize => Denoiser switch
     {
         OnnxUNetDenoiser { LatentHeight: { } h } => h * Folder.Vae.DownsampleFactor,
         OnnxSd3Transformer { LatentHeight: { } h } => h * Folder.Vae.DownsampleFactor,
-        _ => Family switch { ModelFamily.StableDiffusion => 512, _ => 1024 },
+        _ => Folder.NativeImageSize ?? (Family == ModelFamily.StableDiffusion ? 512 : 1024),
     };
 
     /// <summary>The CFG scale used when the options do not set one: 7.5 (SD/SDXL), 7 (SD3), 1 (Flux: distilled guidance instead).</summary>

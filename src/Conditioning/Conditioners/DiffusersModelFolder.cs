@@ -37,6 +37,7 @@ public sealed class DiffusersModelFolder
         _components = components;
         ForceZerosForEmptyPrompt = index.TryGetProperty("force_zeros_for_empty_prompt", out JsonElement f) && f.ValueKind == JsonValueKind.True;
         Vae = ReadVaeConfig();
+        NativeImageSize = ReadNativeImageSize();
     }
 
     /// <summary>The folder.</summary>
@@ -53,6 +54,12 @@ public sealed class DiffusersModelFolder
 
     /// <summary>The VAE's latent scaling, from <c>vae_decoder/config.json</c> (or the legacy defaults).</summary>
     public VaeScaling Vae { get; }
+
+    /// <summary>
+    /// The image side the model was trained at, as diffusers derives it: <c>unet/config.json</c> <c>sample_size</c> × the
+    /// VAE factor, else the VAE's <c>sample_size</c>; null when neither config says.
+    /// </summary>
+    public int? NativeImageSize { get; }
 
     /// <summary>Component names present with their folders (e.g. <c>text_encoder</c> → <c>…/text_encoder</c>).</summary>
     public IReadOnlyDictionary<string, string> Components => _components;
@@ -130,6 +137,21 @@ public sealed class DiffusersModelFolder
 
         // The legacy diffusers export has no VAE config; its pipeline hard-codes SD's 0.18215.
         return new VaeScaling(DefaultScaling(), 0, DefaultChannels(), 8);
+    }
+
+    private int? ReadNativeImageSize()
+    {
+        int? unet = SampleSize("unet");
+        if (unet is { } latent) return latent * Vae.DownsampleFactor;
+        return SampleSize("vae_decoder") ?? SampleSize("vae_encoder");
+    }
+
+    private int? SampleSize(string component)
+    {
+        string config = System.IO.Path.Combine(Path, component, "config.json");
+        if (!File.Exists(config)) return null;
+        using JsonDocument doc = ReadJson(config, Path);
+        return doc.RootElement.TryGetProperty("sample_size", out JsonElement s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : null;
     }
 
     private double DefaultScaling() => Family switch
