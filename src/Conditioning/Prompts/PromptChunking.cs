@@ -229,8 +229,11 @@ public static class PromptChunking
     /// <param name="padId">The padding id.</param>
     /// <param name="truncate">Compel's <c>truncate_long_prompts</c> (default true).</param>
     /// <param name="maxLength">The chunk length including BOS and EOS (77).</param>
+    /// <param name="tokenText">The vocabulary string of an id. When given and <paramref name="truncate"/> is false, chunks end as Compel's
+    /// default <c>SENTENCES</c> mode ends them: at the last <c>.&lt;/w&gt;</c> within the chunk, else the last of <c>. , ; :</c>, else the
+    /// last word end (<c>&lt;/w&gt;</c>), else a hard split. Without it, long prompts split every 75 tokens.</param>
     /// <returns>The chunks (at least one).</returns>
-    public static IReadOnlyList<PromptChunk> ChunkCompel(IReadOnlyList<WeightedSegment> segments, int bosId, int eosId, int padId, bool truncate = true, int maxLength = 77)
+    public static IReadOnlyList<PromptChunk> ChunkCompel(IReadOnlyList<WeightedSegment> segments, int bosId, int eosId, int padId, bool truncate = true, int maxLength = 77, Func<int, string?>? tokenText = null)
     {
         ArgumentNullException.ThrowIfNull(segments);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 3);
@@ -249,6 +252,7 @@ public static class PromptChunking
         do
         {
             int count = Math.Min(content, ids.Count - start);
+            if (!truncate && tokenText is not null && ids.Count - start > content) count = SentenceSplit(ids, start, content, tokenText);
             var chunkIds = new int[maxLength];
             var chunkWeights = new double[maxLength];
             Array.Fill(chunkWeights, 1.0);
@@ -307,5 +311,26 @@ public static class PromptChunking
         }
 
         return new PromptChunk([.. ids], [.. weights]);
+    }
+
+    /// <summary>Compel's SENTENCES split: how many of the next tokens form the chunk.</summary>
+    private static int SentenceSplit(List<int> ids, int start, int content, Func<int, string?> tokenText)
+    {
+        int Last(Func<string, bool> accept)
+        {
+            for (int j = start + content - 1; j >= start; j--)
+            {
+                if (tokenText(ids[j]) is { } t && accept(t)) return j - start + 1;
+            }
+
+            return 0;
+        }
+
+        int sentence = Last(t => t == ".</w>");
+        if (sentence > 0) return sentence;
+        int phrase = Last(t => t is ".</w>" or ",</w>" or ";</w>" or ":</w>");
+        if (phrase > 0) return phrase;
+        int word = Last(t => t.EndsWith("</w>", StringComparison.Ordinal));
+        return word > 0 ? word : content;
     }
 }

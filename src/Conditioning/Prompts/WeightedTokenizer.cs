@@ -91,7 +91,7 @@ public sealed class WeightedTokenizer
             case PromptDialect.ComfyUI:
                 return (PromptChunking.ChunkComfy(segments, bos, Tokenizer.EosId, Tokenizer.PadId, Tokenizer.ModelMaxLength), content);
             default:
-                return (PromptChunking.ChunkCompel(segments, bos, Tokenizer.EosId, Tokenizer.PadId, Options.CompelTruncateLongPrompts, Tokenizer.ModelMaxLength), content);
+                return (PromptChunking.ChunkCompel(segments, bos, Tokenizer.EosId, Tokenizer.PadId, Options.CompelTruncateLongPrompts, Tokenizer.ModelMaxLength, Tokenizer.IdToToken), content);
         }
     }
 }

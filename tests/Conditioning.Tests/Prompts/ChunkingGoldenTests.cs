@@ -113,6 +113,30 @@ public sealed partial class ChunkingGoldenTests
     }
 
     [Fact]
+    public void CompelSplitsLongPromptsAtSentencesThenPhrasesThenWords()
+    {
+        ClipTokenizer clip = Clip.Value;
+        int Split(string prompt)
+        {
+            var segments = PromptChunking.Segment(new CompelPromptParser().Parse(prompt).Parts[0].Fragments, t => clip.Encode(t, addSpecialTokens: false).Ids);
+            IReadOnlyList<PromptChunk> chunks = PromptChunking.ChunkCompel(segments, clip.BosId!.Value, clip.EosId, clip.PadId, truncate: false, tokenText: clip.IdToToken);
+            Assert.True(chunks.Count >= 2);
+            return Array.IndexOf(chunks[0].Ids, clip.EosId) - 1;
+        }
+
+        // "a red circle ." is 4 tokens: 18 sentences fill 72 tokens, and the 19th would cross 75, so the chunk ends after "." at 72.
+        Assert.Equal(72, Split(string.Concat(Enumerable.Repeat("a red circle. ", 30))));
+
+        // Without a full stop, the last comma within 75 ends the chunk ("a red circle," is 4 tokens as well).
+        Assert.Equal(72, Split(string.Concat(Enumerable.Repeat("a red circle, ", 30))));
+
+        // Without punctuation, a word end: "zdziszek" is 4 tokens of which only the last ends a word, so the chunk holds
+        // whole words only (18 words = 72 tokens; a hard split would cut the 19th word after 3 tokens).
+        Assert.Equal(4, clip.Encode("zdziszek", addSpecialTokens: false).Count);
+        Assert.Equal(72, Split(string.Join(' ', Enumerable.Repeat("zdziszek", 40))));
+    }
+
+    [Fact]
     public void T5IsOneSequenceWithEosTruncatedAndPadded()
     {
         var segments = new[] { new WeightedSegment([10, 11, 12], 1.0), new WeightedSegment([13, 14], 1.5) };
