@@ -39,60 +39,86 @@ internal sealed class ClipPromptEncoder
         return new EncodedText(e.Sequence.Span.ToArray(), tokens, width, e.PoolerOutput?.Span.ToArray(), e.TextEmbeds?.Span.ToArray());
     }
 
-    /// <summary>
-    /// Encodes every part and schedule entry of <paramref name="prompt"/>. Returns, per part, (end step, text); the
-    /// pooled outputs of each text are those of the dialect's pooled source.
-    /// </summary>
+    /// <summary>Encodes one prompt; see <see cref="EncodeManyAsync"/>.</summary>
     public async Task<IReadOnlyList<IReadOnlyList<(int EndAtStep, EncodedText Text)>>> EncodeAsync(
-        WeightedPrompt prompt, ClipLayerSelection layer, WeightingMode weighting, CancellationToken cancellationToken)
+        WeightedPrompt prompt, ClipLayerSelection layer, WeightingMode weighting, CancellationToken cancellationToken) =>
+        (await EncodeManyAsync([prompt], layer, weighting, cancellationToken))[0];
+
+    /// <summary>
+    /// Encodes every part and schedule entry of every prompt (typically the prompt and its negative) in one encoder
+    /// batch. Returns, per prompt and part, (end step, text); the pooled outputs of each text are those of the
+    /// dialect's pooled source. Weights are applied per part, over the same tensor webui's emphasis sees.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<IReadOnlyList<(int EndAtStep, EncodedText Text)>>>> EncodeManyAsync(
+        IReadOnlyList<WeightedPrompt> prompts, ClipLayerSelection layer, WeightingMode weighting, CancellationToken cancellationToken)
     {
-        (float[]? pooler, float[]? embeds) = await PooledAsync(prompt, cancellationToken);
-        EncodedText? empty = null;
-        var result = new List<IReadOnlyList<(int, EncodedText)>>();
-        foreach (WeightedPromptPart part in prompt.Parts)
+        // Gather the chunks of every part of every prompt, plus the separately pooled texts, into one batch.
+        var ids = new List<int[]>();
+        var weights = new List<double[]>();
+        var groups = new List<(int Prompt, WeightedPromptPart Part, int Start, int ChunkCount)>();
+        var pooledRows = new int?[prompts.Count];
+        for (int p = 0; p < prompts.Count; p++)
         {
-            int chunkCount = Math.Max(1, part.Schedule.Max(s => s.Chunks.Count));
-            var ids = new List<int[]>();
-            var weights = new List<double[]>();
-            foreach (WeightedPromptStep step in part.Schedule)
+            foreach (WeightedPromptPart part in prompts[p].Parts)
             {
-                for (int c = 0; c < chunkCount; c++)
+                int chunkCount = Math.Max(1, part.Schedule.Max(s => s.Chunks.Count));
+                groups.Add((p, part, ids.Count, chunkCount));
+                foreach (WeightedPromptStep step in part.Schedule)
                 {
-                    if (c < step.Chunks.Count)
+                    for (int c = 0; c < chunkCount; c++)
                     {
-                        ids.Add(step.Chunks[c].Ids);
-                        weights.Add(step.Chunks[c].Weights);
-                    }
-                    else
-                    {
-                        // webui fills missing chunks with empty ones so every text of a batch has the same count.
-                        int[] e = EmptyChunkIds;
-                        ids.Add(e);
-                        weights.Add(Enumerable.Repeat(1.0, e.Length).ToArray());
+                        if (c < step.Chunks.Count)
+                        {
+                            ids.Add(step.Chunks[c].Ids);
+                            weights.Add(step.Chunks[c].Weights);
+                        }
+                        else
+                        {
+                            // webui fills missing chunks with empty ones so every text of a batch has the same count.
+                            int[] e = EmptyChunkIds;
+                            ids.Add(e);
+                            weights.Add(Enumerable.Repeat(1.0, e.Length).ToArray());
+                        }
                     }
                 }
             }
 
-            ClipTextEncoding encoded = await Encoder.EncodeAsync(ids, layer, cancellationToken);
-            int tokens = encoded.Sequence.Shape[1], width = encoded.Sequence.Shape[2];
-            float[] z = encoded.Sequence.Span.ToArray();
-            if (weights.Any(w => w.Any(x => x != 1.0)))
+            if (prompts[p].PooledSource != PooledTextSource.FirstChunk)
+            {
+                pooledRows[p] = ids.Count;
+                ids.Add([.. prompts[p].PooledIds]);
+                weights.Add(Enumerable.Repeat(1.0, prompts[p].PooledIds.Count).ToArray());
+            }
+        }
+
+        ClipTextEncoding encoded = await Encoder.EncodeAsync(ids, layer, cancellationToken);
+        int tokens = encoded.Sequence.Shape[1], width = encoded.Sequence.Shape[2];
+        float[] all = encoded.Sequence.Span.ToArray();
+        int chunkSize = tokens * width;
+        EncodedText? empty = null;
+        var result = prompts.Select(_ => new List<IReadOnlyList<(int, EncodedText)>>()).ToArray();
+        foreach ((int p, WeightedPromptPart part, int start, int chunkCount) in groups)
+        {
+            int rows = part.Schedule.Count * chunkCount;
+            float[] z = all.AsSpan(start * chunkSize, rows * chunkSize).ToArray();
+            List<double[]> partWeights = weights.GetRange(start, rows);
+            if (partWeights.Any(w => w.Any(x => x != 1.0)))
             {
                 if (weighting == WeightingMode.LerpFromEmpty) empty ??= await EncodeEmptyAsync(layer, cancellationToken);
-                ApplyWeights(z, weights, part.Schedule.Count, chunkCount, tokens, width, weighting, empty?.Sequence);
+                ApplyWeights(z, partWeights, part.Schedule.Count, chunkCount, tokens, width, weighting, empty?.Sequence);
             }
 
+            // The pooled embedding comes from the text's first chunk, or from the separately encoded pooled text.
             var entries = new List<(int, EncodedText)>();
-            int perEntry = chunkCount * tokens * width;
+            int perEntry = chunkCount * chunkSize;
             for (int s = 0; s < part.Schedule.Count; s++)
             {
-                float[] sequence = z.AsSpan(s * perEntry, perEntry).ToArray();
-                float[]? entryPooler = pooler ?? Row(encoded.PoolerOutput, s * chunkCount);
-                float[]? entryEmbeds = embeds ?? Row(encoded.TextEmbeds, s * chunkCount);
-                entries.Add((part.Schedule[s].EndAtStep, new EncodedText(sequence, chunkCount * tokens, width, entryPooler, entryEmbeds)));
+                int pooledRow = pooledRows[p] ?? start + (s * chunkCount);
+                entries.Add((part.Schedule[s].EndAtStep, new EncodedText(
+                    z.AsSpan(s * perEntry, perEntry).ToArray(), chunkCount * tokens, width, Row(encoded.PoolerOutput, pooledRow), Row(encoded.TextEmbeds, pooledRow))));
             }
 
-            result.Add(entries);
+            result[p].Add(entries);
         }
 
         return result;
@@ -127,13 +153,6 @@ internal sealed class ClipPromptEncoder
                 for (int i = 0; i < weights.Count; i++) PromptWeighting.LerpFromEmpty(z.AsSpan(i * chunkSize, chunkSize), new EmbeddingShape(1, tokens, width), weights[i], emptyZ);
                 break;
         }
-    }
-
-    private async Task<(float[]? Pooler, float[]? Embeds)> PooledAsync(WeightedPrompt prompt, CancellationToken cancellationToken)
-    {
-        if (prompt.PooledSource == PooledTextSource.FirstChunk) return (null, null);
-        ClipTextEncoding e = await Encoder.EncodeAsync([[.. prompt.PooledIds]], ClipLayerSelection.Last, cancellationToken);
-        return (e.PoolerOutput?.Span.ToArray(), e.TextEmbeds?.Span.ToArray());
     }
 
     private static float[]? Row(ModelTensor<float>? tensor, int row)

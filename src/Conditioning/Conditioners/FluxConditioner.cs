@@ -64,14 +64,23 @@ public sealed class FluxConditioner : PromptConditionerBase
     }
 
     /// <inheritdoc/>
-    protected override async Task<IReadOnlyList<EncodedPart>> EncodeTextAsync(ParsedPrompt prompt, ConditioningRequest request, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<IReadOnlyList<EncodedPart>>> EncodeTextsAsync(IReadOnlyList<ParsedPrompt> prompts, ConditioningRequest request, CancellationToken cancellationToken)
     {
-        WeightedPrompt clipPrompt = _clip.Weighted.Tokenize(prompt);
-        var clip = await _clip.EncodeAsync(clipPrompt, ClipLayerSelection.Last, request.EffectiveWeighting, cancellationToken);
-        var t5 = await _t5.EncodeAsync(prompt, request.MaxSequenceLength ?? DefaultSequenceLength, request.EffectiveWeighting, cancellationToken);
-        return [.. t5.Select((entries, i) => new EncodedPart(
-            clipPrompt.Parts[i].Weight,
-            [.. entries.Select((e, s) => (e.EndAtStep, new EncodedPrompt(e.Text.Sequence, e.Text.Tokens, e.Text.Width, clip[i][Math.Min(s, clip[i].Count - 1)].Text.PoolerOutput)))]))];
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(request);
+        WeightedPrompt[] clipPrompts = [.. prompts.Select(_clip.Weighted.Tokenize)];
+        var clip = await _clip.EncodeManyAsync(clipPrompts, ClipLayerSelection.Last, request.EffectiveWeighting, cancellationToken);
+        var result = new List<IReadOnlyList<EncodedPart>>(prompts.Count);
+        for (int p = 0; p < prompts.Count; p++)
+        {
+            var t5 = await _t5.EncodeAsync(prompts[p], request.MaxSequenceLength ?? DefaultSequenceLength, request.EffectiveWeighting, cancellationToken);
+            IReadOnlyList<IReadOnlyList<(int EndAtStep, EncodedText Text)>> c = clip[p];
+            result.Add([.. t5.Select((entries, i) => new EncodedPart(
+                clipPrompts[p].Parts[i].Weight,
+                [.. entries.Select((e, s) => (e.EndAtStep, new EncodedPrompt(e.Text.Sequence, e.Text.Tokens, e.Text.Width, c[i][Math.Min(s, c[i].Count - 1)].Text.PoolerOutput)))]))]);
+        }
+
+        return result;
     }
 
     /// <inheritdoc/>

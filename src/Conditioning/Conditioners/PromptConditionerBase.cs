@@ -19,14 +19,14 @@ public abstract class PromptConditionerBase : IPromptConditioner
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentOutOfRangeException.ThrowIfLessThan(request.Steps, 1);
-        IReadOnlyList<EncodedPart> positive = await EncodeTextAsync(Parse(request.Prompt, request, negative: false), request, cancellationToken);
-        IReadOnlyList<EncodedPart>? negative = null;
-        bool zeroNegative = false;
-        if (WantsNegative(request))
-        {
-            zeroNegative = ZeroesEmptyNegative && string.IsNullOrEmpty(request.NegativePrompt);
-            negative = await EncodeTextAsync(Parse(request.NegativePrompt ?? string.Empty, request, negative: true), request, cancellationToken);
-        }
+        // The prompt and its negative are encoded in one batch per text encoder.
+        bool wantsNegative = WantsNegative(request);
+        bool zeroNegative = wantsNegative && ZeroesEmptyNegative && string.IsNullOrEmpty(request.NegativePrompt);
+        List<ParsedPrompt> prompts = [Parse(request.Prompt, request, negative: false)];
+        if (wantsNegative) prompts.Add(Parse(request.NegativePrompt ?? string.Empty, request, negative: true));
+        IReadOnlyList<IReadOnlyList<EncodedPart>> encoded = await EncodeTextsAsync(prompts, request, cancellationToken);
+        IReadOnlyList<EncodedPart> positive = encoded[0];
+        IReadOnlyList<EncodedPart>? negative = wantsNegative ? encoded[1] : null;
 
         int tokens = positive.Concat(negative ?? []).SelectMany(p => p.Entries).Max(e => e.Prompt.Tokens);
         async Task<ConditioningSchedule> BuildAsync(IReadOnlyList<EncodedPart> parts, bool zero)
@@ -68,8 +68,8 @@ public abstract class PromptConditionerBase : IPromptConditioner
     /// <summary>Whether negative conditioning is produced for <paramref name="request"/>.</summary>
     protected virtual bool WantsNegative(ConditioningRequest request) => request.ClassifierFreeGuidance;
 
-    /// <summary>Encodes every AND part and schedule entry of <paramref name="prompt"/>.</summary>
-    protected abstract Task<IReadOnlyList<EncodedPart>> EncodeTextAsync(ParsedPrompt prompt, ConditioningRequest request, CancellationToken cancellationToken);
+    /// <summary>Encodes every AND part and schedule entry of each prompt (the prompt, then its negative), batching them per encoder.</summary>
+    protected abstract Task<IReadOnlyList<IReadOnlyList<EncodedPart>>> EncodeTextsAsync(IReadOnlyList<ParsedPrompt> prompts, ConditioningRequest request, CancellationToken cancellationToken);
 
     /// <summary>Pads a text to <paramref name="tokens"/> on the token axis the way the family's tools do (with empty-prompt chunks).</summary>
     protected abstract Task<EncodedPrompt> PadAsync(EncodedPrompt prompt, int tokens, ConditioningRequest request, CancellationToken cancellationToken);

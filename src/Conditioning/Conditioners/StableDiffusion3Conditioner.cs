@@ -70,27 +70,35 @@ public sealed class StableDiffusion3Conditioner : PromptConditionerBase
     public override ModelFamily Family => ModelFamily.StableDiffusion3;
 
     /// <inheritdoc/>
-    protected override async Task<IReadOnlyList<EncodedPart>> EncodeTextAsync(ParsedPrompt prompt, ConditioningRequest request, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<IReadOnlyList<EncodedPart>>> EncodeTextsAsync(IReadOnlyList<ParsedPrompt> prompts, ConditioningRequest request, CancellationToken cancellationToken)
     {
-        WeightedPrompt wl = _l.Weighted.Tokenize(prompt);
-        var l = await _l.EncodeAsync(wl, ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
-        var g = await _g.EncodeAsync(_g.Weighted.Tokenize(prompt), ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(request);
+        WeightedPrompt[] wl = [.. prompts.Select(_l.Weighted.Tokenize)];
+        var l = await _l.EncodeManyAsync(wl, ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
+        var g = await _g.EncodeManyAsync([.. prompts.Select(_g.Weighted.Tokenize)], ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
         int maxLength = request.MaxSequenceLength ?? _t5?.Encoder.FixedLength ?? 256;
-        var t5 = _t5 is null ? null : await _t5.EncodeAsync(prompt, maxLength, request.EffectiveWeighting, cancellationToken);
-        return [.. l.Select((entries, i) => new EncodedPart(
-            wl.Parts[i].Weight,
-            [.. entries.Select((e, s) =>
-            {
-                EncodedText clipG = g[i][s].Text;
-                float[] clip = StableDiffusionXLConditioner.ConcatFeatures(e.Text.Sequence, e.Text.Width, clipG.Sequence, clipG.Width, e.Text.Tokens, _jointWidth);
-                EncodedText? t = t5?[i][s].Text;
-                int t5Tokens = t?.Tokens ?? maxLength;
-                var sequence = new float[(e.Text.Tokens + t5Tokens) * _jointWidth];
-                clip.CopyTo(sequence, 0);
-                t?.Sequence.CopyTo(sequence, clip.Length);
-                float[] pooled = [.. e.Text.TextEmbeds!, .. clipG.TextEmbeds!];
-                return (e.EndAtStep, new EncodedPrompt(sequence, e.Text.Tokens + t5Tokens, _jointWidth, pooled) { ClipTokens = e.Text.Tokens });
-            })]))];
+        var result = new List<IReadOnlyList<EncodedPart>>(prompts.Count);
+        for (int p = 0; p < prompts.Count; p++)
+        {
+            var t5 = _t5 is null ? null : await _t5.EncodeAsync(prompts[p], maxLength, request.EffectiveWeighting, cancellationToken);
+            result.Add([.. l[p].Select((entries, i) => new EncodedPart(
+                wl[p].Parts[i].Weight,
+                [.. entries.Select((e, s) => (e.EndAtStep, Assemble(e.Text, g[p][i][s].Text, t5?[i][s].Text, maxLength)))]))]);
+        }
+
+        return result;
+    }
+
+    private EncodedPrompt Assemble(EncodedText clipL, EncodedText clipG, EncodedText? t5, int maxLength)
+    {
+        float[] clip = StableDiffusionXLConditioner.ConcatFeatures(clipL.Sequence, clipL.Width, clipG.Sequence, clipG.Width, clipL.Tokens, _jointWidth);
+        int t5Tokens = t5?.Tokens ?? maxLength;
+        var sequence = new float[(clipL.Tokens + t5Tokens) * _jointWidth];
+        clip.CopyTo(sequence, 0);
+        t5?.Sequence.CopyTo(sequence, clip.Length);
+        float[] pooled = [.. clipL.TextEmbeds!, .. clipG.TextEmbeds!];
+        return new EncodedPrompt(sequence, clipL.Tokens + t5Tokens, _jointWidth, pooled) { ClipTokens = clipL.Tokens };
     }
 
     /// <inheritdoc/>

@@ -37,14 +37,16 @@ public sealed class StableDiffusionConditioner : PromptConditionerBase
     public override ModelFamily Family => ModelFamily.StableDiffusion;
 
     /// <inheritdoc/>
-    protected override async Task<IReadOnlyList<EncodedPart>> EncodeTextAsync(ParsedPrompt prompt, ConditioningRequest request, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<IReadOnlyList<EncodedPart>>> EncodeTextsAsync(IReadOnlyList<ParsedPrompt> prompts, ConditioningRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(request);
         ClipLayerSelection layer = request.ClipLayer ?? ClipLayerSelection.Last;
-        WeightedPrompt weighted = _clip.Weighted.Tokenize(prompt);
-        var parts = await _clip.EncodeAsync(weighted, layer, request.EffectiveWeighting, cancellationToken);
-        return [.. parts.Select((entries, i) => new EncodedPart(
-            weighted.Parts[i].Weight,
-            [.. entries.Select(e => (e.EndAtStep, new EncodedPrompt(e.Text.Sequence, e.Text.Tokens, e.Text.Width, null)))]))];
+        WeightedPrompt[] weighted = [.. prompts.Select(_clip.Weighted.Tokenize)];
+        var encoded = await _clip.EncodeManyAsync(weighted, layer, request.EffectiveWeighting, cancellationToken);
+        return [.. encoded.Select((parts, p) => (IReadOnlyList<EncodedPart>)[.. parts.Select((entries, i) => new EncodedPart(
+            weighted[p].Parts[i].Weight,
+            [.. entries.Select(e => (e.EndAtStep, new EncodedPrompt(e.Text.Sequence, e.Text.Tokens, e.Text.Width, null)))]))])];
     }
 
     /// <inheritdoc/>

@@ -66,15 +66,17 @@ public sealed class StableDiffusionXLConditioner : PromptConditionerBase
     public static float[] TimeIds(int height, int width, int cropTop = 0, int cropLeft = 0) => [height, width, cropTop, cropLeft, height, width];
 
     /// <inheritdoc/>
-    protected override async Task<IReadOnlyList<EncodedPart>> EncodeTextAsync(ParsedPrompt prompt, ConditioningRequest request, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<IReadOnlyList<EncodedPart>>> EncodeTextsAsync(IReadOnlyList<ParsedPrompt> prompts, ConditioningRequest request, CancellationToken cancellationToken)
     {
-        WeightedPrompt wl = _l.Weighted.Tokenize(prompt);
-        WeightedPrompt wg = _g.Weighted.Tokenize(prompt);
-        var l = await _l.EncodeAsync(wl, ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
-        var g = await _g.EncodeAsync(wg, ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
-        return [.. l.Select((entries, i) => new EncodedPart(
-            wl.Parts[i].Weight,
-            [.. entries.Select((e, s) => (e.EndAtStep, Join(e.Text, g[i][s].Text)))]))];
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(request);
+        WeightedPrompt[] wl = [.. prompts.Select(_l.Weighted.Tokenize)];
+        WeightedPrompt[] wg = [.. prompts.Select(_g.Weighted.Tokenize)];
+        var l = await _l.EncodeManyAsync(wl, ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
+        var g = await _g.EncodeManyAsync(wg, ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
+        return [.. l.Select((parts, p) => (IReadOnlyList<EncodedPart>)[.. parts.Select((entries, i) => new EncodedPart(
+            wl[p].Parts[i].Weight,
+            [.. entries.Select((e, s) => (e.EndAtStep, Join(e.Text, g[p][i][s].Text)))]))])];
     }
 
     /// <inheritdoc/>

@@ -151,4 +151,37 @@ public sealed class ConditionerAssemblyTests
         while (w.Count < 77) w.Add(1.0);
         return [.. w];
     }
+
+    [Fact]
+    public async Task EncodesThePromptAndItsNegativeInOneEncoderRun()
+    {
+        using var counting = new CountingModel(Conditioning.Onnx.OnnxModel.Load(Model("clip_l.onnx")));
+        using var conditioner = new StableDiffusionConditioner(new Conditioning.Encoders.ClipTextEncoder(counting), ClipL());
+        DiffusionConditioning c = await conditioner.EncodeAsync(new ConditioningRequest { Prompt = "a red circle AND a blue square", NegativePrompt = "blurry" });
+        Assert.Equal(1, counting.Runs);
+        Assert.Equal(2, c.Positive.Parts.Count);
+        AssertClose(Raw("clip_l.onnx", ClipL().EncodeToFixedLength("blurry").Ids, "last_hidden_state"), c.Negative!.Parts[0].At(0).Sequence.Span);
+    }
+
+    /// <summary>Counts the runs of a real model.</summary>
+    private sealed class CountingModel(Conditioning.Onnx.IOnnxModel inner) : Conditioning.Onnx.IOnnxModel
+    {
+        public int Runs { get; private set; }
+
+        public Conditioning.Onnx.OnnxModelMetadata Metadata => inner.Metadata;
+
+        public Conditioning.Onnx.ModelOutputs Run(IReadOnlyDictionary<string, Conditioning.Onnx.ModelTensor> inputs, IReadOnlyCollection<string>? outputNames = null)
+        {
+            Runs++;
+            return inner.Run(inputs, outputNames);
+        }
+
+        public Task<Conditioning.Onnx.ModelOutputs> RunAsync(IReadOnlyDictionary<string, Conditioning.Onnx.ModelTensor> inputs, IReadOnlyCollection<string>? outputNames = null, CancellationToken cancellationToken = default)
+        {
+            Runs++;
+            return inner.RunAsync(inputs, outputNames, cancellationToken);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
 }
