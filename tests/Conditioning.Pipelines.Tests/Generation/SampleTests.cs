@@ -1,4 +1,5 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
 
 namespace Conditioning.Pipelines.Tests.Generation;
 
@@ -25,7 +26,9 @@ public sealed class SampleTests : IDisposable
     {
         string png = Path.Combine(_out.FullName, "own.png");
         Assert.Equal(0, await Samples.BringYourOwnDenoiser.RunAsync([ToySd(), png]));
-        Assert.True(File.Exists(png));
+        using Image image = await Image.LoadAsync(png);
+        Assert.Equal((32, 32), (image.Width, image.Height));
+        Assert.Contains("own loop", image.Metadata.GetPngMetadata().TextData.Single(t => t.Keyword == "parameters").Value, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -33,7 +36,8 @@ public sealed class SampleTests : IDisposable
     {
         string png = Path.Combine(_out.FullName, "best.png");
         Assert.Equal(0, await Samples.RerankBestOfN.RunAsync([ToySd(), RepoPaths.Of("models", "tiny-clip"), png, "3"]));
-        Assert.True(File.Exists(png));
+        using Image image = await Image.LoadAsync(png);
+        Assert.Equal(32, image.Width);
     }
 
     [Fact]
