@@ -1,7 +1,7 @@
 """The trained tiny CLIP text tower, frozen, as the conditioning source for tiny-sd and tiny-flux.
 
 Loads models/training/checkpoints/tiny_clip_final.pt (train_clip.py's output; the same weights as
-models/tiny-clip/text_encoder/model.onnx) and encodes prompts exactly as the pipelines do: CLIP BPE, BOS + text +
+models/tiny-clip/text_encoder/model.onnx), or rebuilds them from the committed ONNX when that checkpoint is absent, and encodes prompts exactly as the pipelines do: CLIP BPE, BOS + text +
 EOS padded to 77 with EOS (the tokenizer's pad token), then `last_hidden_state` [B,77,H] and `pooler_output` [B,H].
 Encodings are cached per prompt string (captions repeat a lot), in float32.
 """
@@ -18,6 +18,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import clip_bpe  # noqa: E402
+from tiny_clip import load_from_onnx  # noqa: E402
 from train_clip import TOKENIZER, build_model  # noqa: E402
 
 DEFAULT_CHECKPOINT = os.path.join(HERE, "checkpoints", "tiny_clip_final.pt")
@@ -26,9 +27,14 @@ DEFAULT_CHECKPOINT = os.path.join(HERE, "checkpoints", "tiny_clip_final.pt")
 class FrozenClip:
     def __init__(self, checkpoint: str = DEFAULT_CHECKPOINT, cache_limit: int = 40000):
         self.tok = clip_bpe.ClipBpe.from_folder(TOKENIZER)
-        state = torch.load(checkpoint)
-        self.model = build_model(self.tok)
-        self.model.load_state_dict(state["model"])
+        if os.path.exists(checkpoint):
+            state = torch.load(checkpoint)
+            self.model = build_model(self.tok)
+            self.model.load_state_dict(state["model"])
+        else:
+            # The git-ignored checkpoint is absent on a fresh clone: rebuild the same weights (bit-equal) from the
+            # committed ONNX exports.
+            self.model = load_from_onnx(os.path.join(os.path.dirname(HERE), "tiny-clip"))
         self.model.eval()
         for p in self.model.parameters():
             p.requires_grad_(False)

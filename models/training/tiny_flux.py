@@ -137,7 +137,7 @@ class FluxConfig:
 def sinusoid(t: torch.Tensor, dim: int = 256) -> torch.Tensor:
     """diffusers Timesteps(dim, flip_sin_to_cos=True, downscale_freq_shift=0)."""
     half = dim // 2
-    exponent = -math.log(10000) * torch.arange(half, dtype=torch.float32) / half
+    exponent = -math.log(10000) * torch.arange(half, dtype=torch.float32, device=t.device) / half
     args = t.float()[:, None] * exponent.exp()[None, :]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
@@ -146,7 +146,7 @@ def rope(ids: torch.Tensor, axes_dim: Tuple[int, ...], theta: float = 10000.0) -
     """FluxPosEmbed: ids [L,3] -> cos, sin [L, head_dim], each frequency repeated twice (interleaved pairs)."""
     cos, sin = [], []
     for i, d in enumerate(axes_dim):
-        freqs = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.float32) / d))
+        freqs = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.float32, device=ids.device) / d))
         ang = ids[:, i:i + 1].float() * freqs[None, :]
         cos.append(ang.cos().repeat_interleave(2, dim=1))
         sin.append(ang.sin().repeat_interleave(2, dim=1))

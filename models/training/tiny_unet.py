@@ -34,7 +34,7 @@ class UNetConfig:
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """diffusers get_timestep_embedding(flip_sin_to_cos=True, downscale_freq_shift=0)."""
     half = dim // 2
-    exponent = -math.log(10000) * torch.arange(half, dtype=torch.float32) / half
+    exponent = -math.log(10000) * torch.arange(half, dtype=torch.float32, device=t.device) / half
     args = t.float()[:, None] * exponent.exp()[None, :]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
