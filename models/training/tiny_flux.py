@@ -132,6 +132,10 @@ class FluxConfig:
     mlp_ratio: float = 4.0
     guidance_embeds: bool = False
     patch_size: int = 1
+    # Not in diffusers' Flux: an absolute position embedding of the image tokens computed from img_ids (row, col)
+    # with this many frequencies per axis (0 = none). With 8x8 image tokens, RoPE at theta 10000 gives only two
+    # useful frequencies per axis; without this the tiny model drew incoherent blobs (shape at chance).
+    image_pos_freqs: int = 0
 
 
 def sinusoid(t: torch.Tensor, dim: int = 256) -> torch.Tensor:
@@ -140,6 +144,13 @@ def sinusoid(t: torch.Tensor, dim: int = 256) -> torch.Tensor:
     exponent = -math.log(10000) * torch.arange(half, dtype=torch.float32, device=t.device) / half
     args = t.float()[:, None] * exponent.exp()[None, :]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+
+
+def grid_features(img_ids: torch.Tensor, n: int) -> torch.Tensor:
+    """[N,3] (0,row,col) -> [N, 4n]: sin and cos of row and col at periods 16, 8, 4, ... tokens."""
+    freqs = (math.pi / 8) * (2.0 ** torch.arange(n, dtype=torch.float32, device=img_ids.device))
+    ang = img_ids[:, 1:3, None].float() * freqs
+    return torch.cat([ang.sin(), ang.cos()], dim=-1).reshape(img_ids.shape[0], 4 * n)
 
 
 def rope(ids: torch.Tensor, axes_dim: Tuple[int, ...], theta: float = 10000.0) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -261,6 +272,7 @@ class TinyFluxTransformer(nn.Module):
         self.dim = dim
         assert sum(c.axes_dims_rope) == c.attention_head_dim
         self.x_embedder = nn.Linear(c.in_channels, dim)
+        self.img_pos_embedder = nn.Linear(4 * c.image_pos_freqs, dim) if c.image_pos_freqs > 0 else None
         self.context_embedder = nn.Linear(c.joint_attention_dim, dim)
         self.timestep_embedder = nn.Sequential(nn.Linear(256, dim), nn.SiLU(), nn.Linear(dim, dim))
         self.text_embedder = nn.Sequential(nn.Linear(c.pooled_projection_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
@@ -283,6 +295,8 @@ class TinyFluxTransformer(nn.Module):
 
     def forward(self, hidden_states, encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids):
         img = self.x_embedder(hidden_states)
+        if self.img_pos_embedder is not None:
+            img = img + self.img_pos_embedder(grid_features(img_ids, self.cfg.image_pos_freqs)).unsqueeze(0)
         txt = self.context_embedder(encoder_hidden_states)
         temb = self.timestep_embedder(sinusoid(timestep * 1000.0)) + self.text_embedder(pooled_projections)
         cos, sin = rope(torch.cat([txt_ids, img_ids], dim=0), self.cfg.axes_dims_rope)

@@ -228,6 +228,23 @@ def train_vae(variant: str, imgs, masks, deadline: float, dev, args, meta) -> tu
     return vae, shift, scale
 
 
+def get_vae(variant: str, imgs, masks, deadline: float, dev, args, meta) -> tuple:
+    """Trains the VAE, or takes it (weights, shift, scale, metrics) from an earlier run's npz (--vae-from)."""
+    if not args.vae_from:
+        return train_vae(variant, imgs, masks, deadline, dev, args, meta)
+    with np.load(args.vae_from) as z:
+        old = json.loads(str(z["meta"]))
+        state = {k[4:]: torch.from_numpy(z[k].copy()) for k in z.files if k.startswith("vae.")}
+    if old["vae"]["variant"] != variant:
+        raise ValueError(f"{args.vae_from} holds a {old['vae']['variant']} VAE, not {variant}")
+    vae = TinyVae(VARIANTS[variant])
+    vae.load_state_dict(state)
+    vae.to(dev).eval().requires_grad_(False)
+    meta["vae"] = {**old["vae"], "from": os.path.basename(args.vae_from)}
+    log(f"vae {variant} from {args.vae_from}: shift {old['vae']['shift']:.5f} scale {old['vae']['scale']:.5f}")
+    return vae, old["vae"]["shift"], old["vae"]["scale"]
+
+
 def encode_all(vae, imgs, dev):
     means, stds = [], []
     with torch.no_grad():
@@ -244,8 +261,8 @@ def run_sd(args, dev, data, clip, saver, meta):
     imgs, masks, clip_ids, _ = data
     start = time.time()
     end = START + args.budget
-    vae_deadline = start + args.vae_frac * (end - start)
-    vae, shift, scale = train_vae("sd", imgs, masks, vae_deadline, dev, args, meta)
+    vae_deadline = start + (0 if args.vae_from else args.vae_frac) * (end - start)
+    vae, shift, scale = get_vae("sd", imgs, masks, vae_deadline, dev, args, meta)
     arrays = state_arrays("vae", vae)
     means, stds = encode_all(vae, imgs, dev)
     obj_w = 1.0 + 2.0 * F.max_pool2d(masks.float().unsqueeze(1), vae.down_factor)
@@ -341,8 +358,8 @@ def run_flux(args, dev, data, clip, saver, meta):
     imgs, masks, clip_ids, t5_ids = data
     start = time.time()
     end = START + args.budget
-    vae_deadline = start + args.vae_frac * (end - start)
-    vae, shift, scale = train_vae("flux", imgs, masks, vae_deadline, dev, args, meta)
+    vae_deadline = start + (0 if args.vae_from else args.vae_frac) * (end - start)
+    vae, shift, scale = get_vae("flux", imgs, masks, vae_deadline, dev, args, meta)
     arrays = state_arrays("vae", vae)
     means, stds = encode_all(vae, imgs, dev)
     h = 64 // vae.down_factor
@@ -354,7 +371,9 @@ def run_flux(args, dev, data, clip, saver, meta):
 
     torch.manual_seed(999)
     c = vae.cfg.latent_channels
-    t5c, fc = T5Config(vocab_size=args.t5_vocab), FluxConfig(in_channels=4 * c, pooled_projection_dim=hidden)
+    t5c = T5Config(vocab_size=args.t5_vocab)
+    fc = FluxConfig(in_channels=4 * c, pooled_projection_dim=hidden, num_layers=args.double, num_single_layers=args.single,
+                    image_pos_freqs=args.pos_freqs)
     model = FluxModel(t5c, fc).to(dev)
     ema = FluxModel(t5c, fc).to(dev)
     head = torch.nn.Linear(t5c.d_model, hidden).to(dev)
@@ -483,6 +502,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=7)
     ap.add_argument("--vae-frac", type=float, default=0.25, help="share of the budget for the VAE")
     ap.add_argument("--distill-frac", type=float, default=0.08, help="flux: share of what is left for T5 distillation")
+    ap.add_argument("--vae-from", help="take the VAE from an earlier run's npz instead of training one")
+    ap.add_argument("--double", type=int, default=2, help="flux: double-stream blocks")
+    ap.add_argument("--single", type=int, default=2, help="flux: single-stream blocks")
+    ap.add_argument("--pos-freqs", type=int, default=0, help="flux: image position embedding frequencies (tiny_flux.FluxConfig)")
     ap.add_argument("--vae-batch", type=int, default=128)
     ap.add_argument("--vae-lr", type=float, default=2e-3)
     ap.add_argument("--batch", type=int, default=256)
