@@ -121,7 +121,9 @@ def transformer_config_json(c: FluxConfig) -> dict:
         "patch_size": c.patch_size,
         "pooled_projection_dim": c.pooled_projection_dim,
         "_tiny_architecture": f"shapes-world tiny Flux; trained with T5 max_sequence_length {MAX_SEQ}; "
-                              "see models/training/tiny_flux.py",
+                              + (f"image tokens get an absolute position embedding from img_ids ({c.image_pos_freqs} "
+                                 "frequencies per axis, inside the graph); " if c.image_pos_freqs else "")
+                              + "see models/training/tiny_flux.py",
     }
 
 

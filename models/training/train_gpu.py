@@ -392,10 +392,15 @@ def run_flux(args, dev, data, clip, saver, meta):
         mean = (states * keep).sum(1) / keep.sum(1).clamp(min=1)
         return F.mse_loss(head(mean), pooled) / pooled.var().clamp(min=1e-6)
 
+    if args.init:
+        # Continue from an earlier run's EMA weights (fine-tuning): no distillation phase, no distillation loss.
+        with np.load(args.init) as z:
+            model.load_state_dict({k[6:]: torch.from_numpy(z[k].copy()) for k in z.files if k.startswith("model.")})
+        log(f"initialised from {args.init}")
     # Phase 1: distil the CLIP pooled vector into the T5 (its states, mean-pooled, through a linear head).
     opt = torch.optim.AdamW(list(model.t5.parameters()) + list(head.parameters()), lr=1e-3, weight_decay=0.01)
-    t0, step = time.time(), 0
-    d_end = t0 + args.distill_frac * (end - t0)
+    t0, step, loss = time.time(), 0, torch.zeros(())
+    d_end = t0 + (0 if args.init else args.distill_frac) * (end - t0)
     while time.time() < d_end:
         for g in opt.param_groups:
             g["lr"] = cosine_lr(1e-3, step, (time.time() - t0) / (d_end - t0), 100)
@@ -438,7 +443,7 @@ def run_flux(args, dev, data, clip, saver, meta):
         dl = F.mse_loss(head((txt * keep).sum(1) / keep.sum(1).clamp(min=1)), pooled) / pooled.var().clamp(min=1e-6)
         pred = model.flux(x_t, txt, pooled, sigma, ids_img, ids_txt)
         flow = (obj_w[idx] * (pred - (noise - x0)) ** 2).mean()
-        loss = flow + 0.1 * dl
+        loss = flow + args.distill_weight * dl
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -502,6 +507,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=7)
     ap.add_argument("--vae-frac", type=float, default=0.25, help="share of the budget for the VAE")
     ap.add_argument("--distill-frac", type=float, default=0.08, help="flux: share of what is left for T5 distillation")
+    ap.add_argument("--init", help="flux: start from an earlier run's npz (its EMA weights) instead of from scratch")
+    ap.add_argument("--distill-weight", type=float, default=0.1, help="flux: weight of the T5 distillation loss in joint training")
     ap.add_argument("--vae-from", help="take the VAE from an earlier run's npz instead of training one")
     ap.add_argument("--double", type=int, default=2, help="flux: double-stream blocks")
     ap.add_argument("--single", type=int, default=2, help="flux: single-stream blocks")

@@ -26,6 +26,15 @@ public sealed class GenerateAndEncodeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task GenerateCreatesTheOutputFolder()
+    {
+        string target = Path.Combine(_out.FullName, "new", "deeper", "img.png");
+        (int code, _, string error) = await CliRunner.RunAsync("generate", "a circle", "--model", Toy("toy-sd"), "--steps", "2", "--out", target);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(target));
+    }
+
+    [Fact]
     public async Task GenerateNamesAMissingModelFolder()
     {
         (int code, _, string error) = await CliRunner.RunAsync("generate", "a circle", "--model", "/nonexistent/model");

@@ -63,9 +63,12 @@ public sealed class GeneratedImage : IDisposable
         await Image.SaveAsPngAsync(stream, new PngEncoder(), cancellationToken);
     }
 
-    /// <summary>Writes the image as a PNG file with the <c>parameters</c> text chunk.</summary>
+    /// <summary>Writes the image as a PNG file with the <c>parameters</c> text chunk, creating the file's folder if needed.</summary>
     public async Task SavePngAsync(string path, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
         await using FileStream file = File.Create(path);
         await SavePngAsync(file, cancellationToken);
     }

@@ -12,7 +12,8 @@ namespace Conditioning.Scoring;
 /// <remarks>
 /// Method: background = nearest palette colour to the median border pixel; per-pixel coverage
 /// = |pixel − background| / |fill − background| (antialiased edges count fractionally); objects = connected regions;
-/// colour = nearest palette colour to the median of the object's most distinct pixels; shape from two scale-free
+/// colour = nearest palette colour to the median of the object's most distinct pixels; bounding box from the coverage
+/// profiles, so soft (decoded, blurred) edges sit where their coverage puts them; shape from two scale-free
 /// features — the fraction of the bounding box covered (square 1, circle π/4, triangle ½, star ≈ 0.38) and how far the
 /// centre of mass sits below the box centre (a triangle's sits ⅙ of the height lower); size from the shape's implied
 /// extent; position = nearest of the five anchor points. Images of another size are resized to 64×64 first.
@@ -176,9 +177,9 @@ public static class ShapesJudge
 
         if (x1 < 0 || area < 2) return null;
 
-        // Sub-pixel bounding box: the partially covered outermost columns/rows count by their coverage.
-        double left = x0 + 1 - colMax[x0], right = x1 + colMax[x1];
-        double top = y0 + 1 - rowMax[y0], bottom = y1 + rowMax[y1];
+        // Sub-pixel bounding box from coverage mass (see Edges): a soft edge counts where its coverage says it is.
+        (double left, double right) = Edges(colMax, x0, x1);
+        (double top, double bottom) = Edges(rowMax, y0, y1);
         double w = right - left, h = bottom - top;
         double cx = (left + right) / 2, cy = (top + bottom) / 2;
         double fillRatio = area / (w * h);
@@ -195,6 +196,26 @@ public static class ShapesJudge
         string size = extent < 10 ? "small" : "large";
         string position = Positions.MinBy(q => Math.Pow(q.X - cx, 2) + Math.Pow(q.Y - cy, 2)).Name;
         return new JudgedObject(colour, shape, size, position, cx, cy, area);
+    }
+
+    /// <summary>
+    /// The low and high edge of an object along one axis, from its coverage profile (the largest coverage in each
+    /// column or row): the outermost entries at ≥ 90 % of the peak are taken as solid, and the coverage of the entries
+    /// beyond them is added as a fraction of a pixel. For a crisp antialiased edge (one partial column) this is the
+    /// usual sub-pixel edge; because a blur conserves coverage, it is also exact for a blurred straight edge, where
+    /// the first non-zero column would make a decoded square's box too large (and its fill ratio a circle's).
+    /// </summary>
+    private static (double Low, double High) Edges(double[] profile, int first, int last)
+    {
+        double peak = 0;
+        for (int i = first; i <= last; i++) peak = Math.Max(peak, profile[i]);
+        int lo = first, hi = last;
+        while (profile[lo] < 0.9 * peak) lo++;
+        while (profile[hi] < 0.9 * peak) hi--;
+        double below = 0, above = 0;
+        for (int i = first; i < lo; i++) below += profile[i];
+        for (int i = hi + 1; i <= last; i++) above += profile[i];
+        return (lo - below, hi + 1 + above);
     }
 
     /// <summary>4-connected regions of pixels whose difference from the background exceeds the threshold.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Conditioning.Pipelines.Generation;
 using Conditioning.Pipelines.Images;
 using Conditioning.Scoring;
@@ -13,10 +14,71 @@ public sealed class TinyModelQualityTests(ITestOutputHelper output)
 {
     private static readonly string[] Colours = ["red", "green", "blue", "yellow", "purple", "orange", "cyan", "pink"];
 
-    // The guidance tiny-sd is evaluated with in models/README-part2.md (its colour accuracy drops at SD's usual 7.5).
-    private const float TinySdGuidance = 5f;
+    // The guidance tiny-sd is evaluated with in models/README.md (its colour accuracy drops at SD's usual 7.5).
+    private const float TinySdGuidance = 3f;
 
-    [Fact(Skip = "tiny-sd follows the up-weighted colour in 13/20 seeds (65 %) at CFG 5 and 7.5, below the issue's 70 %; re-enable when issue 5's UNet improves")]
+    private static readonly string[] Shapes = ["circle", "square", "triangle", "star"];
+
+    // One generation per model, shared by the colour and the shape test: "a {colour} {shape}" over the 32 pairs,
+    // seeds 0 and 1, 20 steps. tiny-sd: PNDM from its scheduler config, CFG 3. tiny-flux: flow Euler, true CFG 3
+    // with the empty prompt as negative (what models/README.md reports for each).
+    private static readonly ConcurrentDictionary<string, Lazy<Task<PairResult[]>>> Generated = new();
+
+    private sealed record PairResult(string Colour, string Shape, JudgedObject? Judged);
+
+    private static Task<PairResult[]> GenerateEveryPairAsync(string model) =>
+        Generated.GetOrAdd(model, m => new Lazy<Task<PairResult[]>>(() => RunEveryPairAsync(m))).Value;
+
+    private static async Task<PairResult[]> RunEveryPairAsync(string model)
+    {
+        bool flux = model == "tiny-flux";
+        using DiffusionPipeline pipeline = DiffusionPipeline.Load(RepoPaths.Of("models", model));
+        var results = new List<PairResult>();
+        foreach (string colour in Colours)
+        {
+            foreach (string shape in Shapes)
+            {
+                for (ulong seed = 0; seed < 2; seed++)
+                {
+                    var options = new GenerationOptions { Seed = seed, Steps = 20, GuidanceScale = flux ? 3f : TinySdGuidance };
+                    using GeneratedImage image = await pipeline.GenerateAsync($"a {colour} {shape}", flux ? "" : null, options: options);
+                    results.Add(new PairResult(colour, shape, ShapesJudge.Judge(image.Image).Main));
+                }
+            }
+        }
+
+        return [.. results];
+    }
+
+    [Theory]
+    [InlineData("tiny-sd")]
+    [InlineData("tiny-flux")]
+    public async Task TheJudgedColourFollowsThePromptOverEveryPair(string model)
+    {
+        PairResult[] results = await GenerateEveryPairAsync(model);
+        int right = results.Count(r => r.Judged?.Colour == r.Colour);
+        output.WriteLine($"{model}: colour right in {right}/{results.Length} ({100.0 * right / results.Length:F1} %)");
+        Assert.True(right >= 0.85 * results.Length, $"{model}: colour right in {right}/{results.Length}, target 85 %");
+    }
+
+    [Theory]
+    [InlineData("tiny-sd")]
+    [InlineData("tiny-flux", Skip = "tiny-flux draws the prompted shape in 41/64 images (64.1 %; squares 1/16), below the issue's 70 %; its transformer is the open part of issue 5")]
+    public async Task TheJudgedShapeFollowsThePromptOverEveryPair(string model)
+    {
+        PairResult[] results = await GenerateEveryPairAsync(model);
+        int right = results.Count(r => r.Judged?.Shape == r.Shape);
+        foreach (string shape in Shapes)
+        {
+            PairResult[] of = [.. results.Where(r => r.Shape == shape)];
+            output.WriteLine($"{model}: {shape} right in {of.Count(r => r.Judged?.Shape == shape)}/{of.Length}");
+        }
+
+        output.WriteLine($"{model}: shape right in {right}/{results.Length} ({100.0 * right / results.Length:F1} %)");
+        Assert.True(right >= 0.70 * results.Length, $"{model}: shape right in {right}/{results.Length}, target 70 %");
+    }
+
+    [Fact]
     public async Task TheUpWeightedColourWins()
     {
         const string model = "tiny-sd";
@@ -56,22 +118,24 @@ public sealed class TinyModelQualityTests(ITestOutputHelper output)
     [Fact]
     public async Task ClipBestOfFourBeatsFirstOfFour()
     {
-        using DiffusionPipeline pipeline = DiffusionPipeline.Load(RepoPaths.Of("models", "tiny-flux"));
+        // Reranking pays where the generator is unreliable: tiny-sd sampled without guidance (scale 1) gets colour,
+        // shape, size and position of "a small {colour} {shape} on the left" all right only part of the time, and the
+        // tiny CLIP should pick the candidate that does.
+        using DiffusionPipeline pipeline = DiffusionPipeline.Load(RepoPaths.Of("models", "tiny-sd"));
         using ClipModel clip = ClipModel.FromFolder(RepoPaths.Of("models", "tiny-clip"));
         var scorer = new ClipScorer(clip);
         int first = 0, best = 0, total = 0;
         foreach (string c in Colours)
         {
-            foreach (string s in new[] { "circle", "star", "triangle" })
+            foreach (string s in Shapes)
             {
                 string prompt = $"a small {c} {s} on the left";
                 var candidates = new List<(bool Correct, float Score)>();
                 for (ulong seed = 0; seed < 4; seed++)
                 {
-                    using GeneratedImage image = await pipeline.GenerateAsync(prompt, options: new GenerationOptions { Seed = seed, Steps = 20 });
+                    using GeneratedImage image = await pipeline.GenerateAsync(prompt, options: new GenerationOptions { Seed = seed, Steps = 20, GuidanceScale = 1f });
                     JudgedObject? o = ShapesJudge.Judge(image.Image).Main;
-                    bool correct = o is not null && o.Colour == c && o.Shape == s && o.Size == "small" && o.Position == "left";
-                    candidates.Add((correct, await scorer.ScoreAsync(image.Image, prompt)));
+                    candidates.Add((o is not null && o.Colour == c && o.Shape == s && o.Size == "small" && o.Position == "left", await scorer.ScoreAsync(image.Image, prompt)));
                 }
 
                 total++;
@@ -80,7 +144,7 @@ public sealed class TinyModelQualityTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"all attributes right: first-of-4 {first}/{total}, CLIP best-of-4 {best}/{total}");
+        output.WriteLine($"all four attributes right: first-of-4 {first}/{total}, CLIP best-of-4 {best}/{total}");
         Assert.True(best - first >= 0.10 * total, $"best-of-4 {best} vs first-of-4 {first} of {total}");
     }
 }
