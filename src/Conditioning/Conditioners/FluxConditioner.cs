@@ -70,10 +70,11 @@ public sealed class FluxConditioner : PromptConditionerBase
         ArgumentNullException.ThrowIfNull(request);
         WeightedPrompt[] clipPrompts = [.. prompts.Select(_clip.Weighted.Tokenize)];
         var clip = await _clip.EncodeManyAsync(clipPrompts, ClipLayerSelection.Last, request.EffectiveWeighting, cancellationToken);
+        var t5All = await _t5.EncodeManyAsync(prompts, request.MaxSequenceLength ?? DefaultSequenceLength, request.EffectiveWeighting, cancellationToken);
         var result = new List<IReadOnlyList<EncodedPart>>(prompts.Count);
         for (int p = 0; p < prompts.Count; p++)
         {
-            var t5 = await _t5.EncodeAsync(prompts[p], request.MaxSequenceLength ?? DefaultSequenceLength, request.EffectiveWeighting, cancellationToken);
+            var t5 = t5All[p];
             IReadOnlyList<IReadOnlyList<(int EndAtStep, EncodedText Text)>> c = clip[p];
             result.Add([.. t5.Select((entries, i) => new EncodedPart(
                 clipPrompts[p].Parts[i].Weight,

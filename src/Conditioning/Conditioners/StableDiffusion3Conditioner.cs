@@ -78,10 +78,11 @@ public sealed class StableDiffusion3Conditioner : PromptConditionerBase
         var l = await _l.EncodeManyAsync(wl, ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
         var g = await _g.EncodeManyAsync([.. prompts.Select(_g.Weighted.Tokenize)], ClipLayerSelection.PenultimateWithoutNorm, request.EffectiveWeighting, cancellationToken);
         int maxLength = request.MaxSequenceLength ?? _t5?.Encoder.FixedLength ?? 256;
+        var t5All = _t5 is null ? null : await _t5.EncodeManyAsync(prompts, maxLength, request.EffectiveWeighting, cancellationToken);
         var result = new List<IReadOnlyList<EncodedPart>>(prompts.Count);
         for (int p = 0; p < prompts.Count; p++)
         {
-            var t5 = _t5 is null ? null : await _t5.EncodeAsync(prompts[p], maxLength, request.EffectiveWeighting, cancellationToken);
+            var t5 = t5All?[p];
             result.Add([.. l[p].Select((entries, i) => new EncodedPart(
                 wl[p].Parts[i].Weight,
                 [.. entries.Select((e, s) => (e.EndAtStep, Assemble(e.Text, g[p][i][s].Text, t5?[i][s].Text, maxLength)))]))]);

@@ -163,6 +163,32 @@ public sealed class ConditionerAssemblyTests
         AssertClose(Raw("clip_l.onnx", ClipL().EncodeToFixedLength("blurry").Ids, "last_hidden_state"), c.Negative!.Parts[0].At(0).Sequence.Span);
     }
 
+    [Fact]
+    public async Task EncodesEveryT5SequenceOfARequestInOneEncoderRun()
+    {
+        // Prompt (two AND parts, one with an edit schedule), negative, and the empty prompt for the weighted lerp.
+        using var counting = new CountingModel(Conditioning.Onnx.OnnxModel.Load(Model("t5.onnx")));
+        using var conditioner = new FluxConditioner(LoadClip("clip_l.onnx"), ClipL(), new Conditioning.Encoders.T5TextEncoder(counting), T5());
+        var request = new ConditioningRequest { Prompt = "a (red:1.2) circle AND a [blue:green:0.5] square", NegativePrompt = "blurry", MaxSequenceLength = 32, Steps = 10, Weighting = WeightingMode.LerpFromEmpty };
+        DiffusionConditioning c = await conditioner.EncodeAsync(request);
+        Assert.Equal(1, counting.Runs);
+
+        float[] empty = Raw("t5.onnx", T5().EncodeToFixedLength(string.Empty, 32).Ids, "last_hidden_state");
+        AssertClose(Raw("t5.onnx", T5().EncodeToFixedLength("blurry", 32).Ids, "last_hidden_state"), c.Negative!.Parts[0].At(0).Sequence.Span);
+        AssertClose(Raw("t5.onnx", T5().EncodeToFixedLength("a green square", 32).Ids, "last_hidden_state"), c.Positive.Parts[1].At(9).Sequence.Span);
+        AssertClose(Raw("t5.onnx", T5().EncodeToFixedLength("a blue square", 32).Ids, "last_hidden_state"), c.Positive.Parts[1].At(0).Sequence.Span);
+
+        // The weighted part: lerp from the empty prompt (asked for explicitly; A1111's default is the mean restore) at "red".
+        int[] ids = T5().EncodeToFixedLength("a red circle", 32).Ids;
+        float[] z = Raw("t5.onnx", ids, "last_hidden_state");
+        int width = z.Length / 32;
+        int red = Array.IndexOf(ids, T5().Encode("red", addSpecialTokens: false).Ids[0]);
+        Assert.Equal(1, red);
+        for (int k = 0; k < width; k++) z[(red * width) + k] = (float)(empty[(red * width) + k] + (1.2 * (z[(red * width) + k] - empty[(red * width) + k])));
+
+        AssertClose(z, c.Positive.Parts[0].At(0).Sequence.Span);
+    }
+
     /// <summary>Counts the runs of a real model.</summary>
     private sealed class CountingModel(Conditioning.Onnx.IOnnxModel inner) : Conditioning.Onnx.IOnnxModel
     {
