@@ -24,7 +24,20 @@ public abstract class PromptConditionerBase : IPromptConditioner
         bool zeroNegative = wantsNegative && ZeroesEmptyNegative && string.IsNullOrEmpty(request.NegativePrompt);
         List<ParsedPrompt> prompts = [Parse(request.Prompt, request, negative: false)];
         if (wantsNegative) prompts.Add(Parse(request.NegativePrompt ?? string.Empty, request, negative: true));
-        IReadOnlyList<IReadOnlyList<EncodedPart>> encoded = await EncodeTextsAsync(prompts, request, cancellationToken);
+
+        // Compel's .blend() members and .and() parts are encoded as prompts of their own (all in the same batch) and
+        // combined afterwards; every other prompt is one entry of the batch.
+        CompelPlan[] plans = [.. prompts.Select(CompelPlan.For)];
+        IReadOnlyList<IReadOnlyList<EncodedPart>> leaves = await EncodeTextsAsync([.. plans.SelectMany(p => p.Leaves)], request, cancellationToken);
+        var encoded = new List<IReadOnlyList<EncodedPart>>(plans.Length);
+        int offset = 0;
+        foreach (CompelPlan plan in plans)
+        {
+            IReadOnlyList<EncodedPart>[] mine = [.. leaves.Skip(offset).Take(plan.Leaves.Count)];
+            offset += plan.Leaves.Count;
+            encoded.Add(plan.IsPlain ? mine[0] : await CombineCompelAsync(plan, mine, request, cancellationToken));
+        }
+
         IReadOnlyList<EncodedPart> positive = encoded[0];
         IReadOnlyList<EncodedPart>? negative = wantsNegative ? encoded[1] : null;
 
@@ -83,6 +96,77 @@ public abstract class PromptConditionerBase : IPromptConditioner
             prompt.Pooled is null ? null : ModelTensor.Create<float>(prompt.Pooled, 1, prompt.Pooled.Length));
     }
 
+    /// <summary>
+    /// Compel's combinations of separately encoded prompts (SEMANTICS.md §3.4): a <c>.blend()</c> is the weighted sum
+    /// of its members' conditionings, padded to one length with empty-prompt chunks (weights divided by their sum
+    /// unless <c>no_normalize</c>); an <c>.and()</c> concatenates its parts on the token axis, a part of weight w ≠ 1
+    /// first lerped as <c>empty + (c − empty)·w</c>. The pooled vector is the whole prompt's.
+    /// </summary>
+    private async Task<IReadOnlyList<EncodedPart>> CombineCompelAsync(CompelPlan plan, IReadOnlyList<EncodedPart>[] leaves, ConditioningRequest request, CancellationToken cancellationToken)
+    {
+        EncodedPrompt Single(int leaf) => leaves[leaf] is [{ Entries: [var only] }] ? only.Prompt
+            : throw new InvalidOperationException($"Compel prompt '{plan.Original.Text}': a combined member was encoded as {leaves[leaf].Count} parts; expected one unscheduled part");
+
+        async Task<EncodedPrompt[]> PadAllAsync(IReadOnlyList<EncodedPrompt> items)
+        {
+            int tokens = items.Max(x => x.Tokens);
+            var padded = new EncodedPrompt[items.Count];
+            for (int i = 0; i < items.Count; i++) padded[i] = await PadAsync(items[i], tokens, request, cancellationToken);
+            return padded;
+        }
+
+        var parts = new List<EncodedPrompt>(plan.Parts.Count);
+        foreach (CompelPlan.Part part in plan.Parts)
+        {
+            EncodedPrompt c;
+            if (part.BlendWeights is { } weights)
+            {
+                EncodedPrompt[] members = await PadAllAsync([.. part.Leaves.Select(Single)]);
+                double total = part.Normalize ? weights.Sum() : 1.0;
+                if (part.Normalize && total == 0)
+                {
+                    throw new PromptSyntaxException($"Compel prompt '{plan.Original.Text}': the .blend() weights ({string.Join(", ", weights)}) sum to 0, so they cannot be normalized; pass no_normalize or other weights");
+                }
+
+                float[] sum = new float[members[0].Sequence.Length];
+                for (int m = 0; m < members.Length; m++)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(members[m].Sequence, (float)(weights[m] / total), sum, sum);
+                }
+
+                c = members[0] with { Sequence = sum };
+            }
+            else
+            {
+                c = Single(part.Leaves[0]);
+            }
+
+            if (part.Weight != 1.0)
+            {
+                EncodedPrompt[] pair = await PadAllAsync([c, Single(plan.EmptyLeaf)]);
+                float[] lerped = new float[pair[0].Sequence.Length];
+                for (int i = 0; i < lerped.Length; i++) lerped[i] = (float)(pair[1].Sequence[i] + ((pair[0].Sequence[i] - pair[1].Sequence[i]) * part.Weight));
+                c = pair[0] with { Sequence = lerped };
+            }
+
+            parts.Add(c);
+        }
+
+        EncodedPrompt result = parts[0];
+        if (parts.Count > 1)
+        {
+            if (Family == ModelFamily.StableDiffusion3)
+            {
+                throw new NotSupportedException($"Compel prompt '{plan.Original.Text}': .and() concatenates on the token axis, which SD3's CLIP ‖ T5 sequence layout does not allow; use AND-free prompts or .blend() for SD3");
+            }
+
+            float[] sequence = [.. parts.SelectMany(x => x.Sequence)];
+            result = parts[0] with { Sequence = sequence, Tokens = parts.Sum(x => x.Tokens) };
+        }
+
+        return [new EncodedPart(1.0, [(plan.EndAtStep, result)])];
+    }
+
     private static ParsedPrompt Parse(string text, ConditioningRequest request, bool negative) => request.Dialect switch
     {
         PromptDialect.A1111 => new A1111PromptParser(new A1111PromptParserOptions { Steps = request.Steps, IsNegativePrompt = negative }).Parse(text),
@@ -109,3 +193,67 @@ public sealed record EncodedPrompt(float[] Sequence, int Tokens, int Width, floa
 /// <param name="Weight">Composable-diffusion weight.</param>
 /// <param name="Entries">(last step, encoded text), ascending.</param>
 public sealed record EncodedPart(double Weight, IReadOnlyList<(int EndAtStep, EncodedPrompt Prompt)> Entries);
+
+/// <summary>How one parsed prompt is encoded: as itself, or (Compel blends and .and()) as separately encoded leaves.</summary>
+internal sealed class CompelPlan
+{
+    private CompelPlan(ParsedPrompt original, List<ParsedPrompt> leaves, List<Part> parts, int emptyLeaf, int endAtStep, bool isPlain)
+    {
+        Original = original;
+        Leaves = leaves;
+        Parts = parts;
+        EmptyLeaf = emptyLeaf;
+        EndAtStep = endAtStep;
+        IsPlain = isPlain;
+    }
+
+    public ParsedPrompt Original { get; }
+
+    /// <summary>The prompts to encode (the original itself when <see cref="IsPlain"/>).</summary>
+    public List<ParsedPrompt> Leaves { get; }
+
+    public List<Part> Parts { get; }
+
+    /// <summary>The leaf holding the empty prompt (for weighted .and() parts), or −1.</summary>
+    public int EmptyLeaf { get; }
+
+    public int EndAtStep { get; }
+
+    public bool IsPlain { get; }
+
+    public static CompelPlan For(ParsedPrompt prompt)
+    {
+        bool combined = prompt.Dialect == PromptDialect.Compel
+            && (prompt.Parts.Count > 1 || prompt.Parts.Any(p => p.Blend is not null || p.Weight != 1.0));
+        if (!combined) return new CompelPlan(prompt, [prompt], [], -1, 0, isPlain: true);
+
+        int end = prompt.Parts[0].Schedule[^1].EndAtStep;
+        var leaves = new List<ParsedPrompt>();
+        var parts = new List<Part>();
+        int Leaf(string text, IReadOnlyList<PromptFragment> fragments)
+        {
+            var part = new PromptPart(text, 1.0, [new PromptScheduleEntry(end, text, fragments)]);
+            leaves.Add(new ParsedPrompt(PromptDialect.Compel, text, [part], PromptConjunctionKind.Concatenated) { PooledFrom = prompt });
+            return leaves.Count - 1;
+        }
+
+        foreach (PromptPart part in prompt.Parts)
+        {
+            if (part.Blend is { } blend)
+            {
+                int[] members = [.. blend.Prompts.Select(f => Leaf(string.Concat(f.Select(x => x.Text)), f))];
+                parts.Add(new Part(members, [.. blend.Weights], blend.Normalize, part.Weight));
+            }
+            else
+            {
+                parts.Add(new Part([Leaf(part.Text, part.Fragments)], null, true, part.Weight));
+            }
+        }
+
+        int empty = parts.Any(p => p.Weight != 1.0) ? Leaf(string.Empty, []) : -1;
+        return new CompelPlan(prompt, leaves, parts, empty, end, isPlain: false);
+    }
+
+    /// <summary>One conjunction part: its leaves (one, or a blend's members), the blend weights, and the part weight.</summary>
+    public sealed record Part(int[] Leaves, double[]? BlendWeights, bool Normalize, double Weight);
+}

@@ -39,6 +39,12 @@ public sealed class ParsedPrompt
     /// <summary>LoRA references found in the prompt (Compel <c>withLora</c>); empty for the other dialects.</summary>
     public IReadOnlyList<PromptLora> Loras { get; }
 
+    /// <summary>
+    /// For a prompt split out of a larger one (a Compel <c>.blend()</c> member or <c>.and()</c> part, encoded on its own):
+    /// the prompt whose pooled text it takes, since Compel pools the whole prompt. Null for an ordinary prompt.
+    /// </summary>
+    public ParsedPrompt? PooledFrom { get; init; }
+
     /// <summary>Whether any part has prompt editing or alternation (more than one schedule entry).</summary>
     public bool IsScheduled => Parts.Any(p => p.Schedule.Count > 1);
 }

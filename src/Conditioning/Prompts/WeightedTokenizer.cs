@@ -51,10 +51,11 @@ public sealed class WeightedTokenizer
         }
 
         PooledTextSource source = prompt.Dialect == PromptDialect.Compel ? Options.CompelPooledSource : PooledTextSource.FirstChunk;
+        ParsedPrompt pooledFrom = prompt.PooledFrom ?? prompt;
         string? pooledText = source switch
         {
-            PooledTextSource.RawPrompt => prompt.Text,
-            PooledTextSource.JoinedFragments => string.Join(' ', prompt.Parts.SelectMany(p => p.Blend is null ? p.Fragments : p.Blend.Prompts.SelectMany(x => x)).Select(f => f.Text)),
+            PooledTextSource.RawPrompt => pooledFrom.Text,
+            PooledTextSource.JoinedFragments => string.Join(' ', pooledFrom.Parts.SelectMany(p => p.Blend is null ? p.Fragments : p.Blend.Prompts.SelectMany(x => x)).Select(f => f.Text)),
             _ => null,
         };
 

@@ -189,6 +189,52 @@ public sealed class ConditionerAssemblyTests
         AssertClose(z, c.Positive.Parts[0].At(0).Sequence.Span);
     }
 
+    [Fact]
+    public async Task CompelBlendIsTheWeightedSumOfItsMembersConditionings()
+    {
+        using var counting = new CountingModel(Conditioning.Onnx.OnnxModel.Load(Model("clip_l.onnx")));
+        using var conditioner = new StableDiffusionConditioner(new Conditioning.Encoders.ClipTextEncoder(counting), ClipL());
+        DiffusionConditioning c = await conditioner.EncodeAsync(new ConditioningRequest
+        {
+            Prompt = "(\"a red circle\", \"a blue square\").blend(0.6, 0.2)", NegativePrompt = "blurry", Dialect = PromptDialect.Compel,
+        });
+
+        Assert.Equal(1, counting.Runs); // both members and the negative in one batch
+        float[] a = Raw("clip_l.onnx", ClipL().EncodeToFixedLength("a red circle").Ids, "last_hidden_state");
+        float[] b = Raw("clip_l.onnx", ClipL().EncodeToFixedLength("a blue square").Ids, "last_hidden_state");
+        float[] expected = [.. a.Select((v, i) => (float)((0.75 * v) + (0.25 * b[i])))]; // weights divided by their sum
+        PromptEmbeddings positive = Assert.Single(c.Positive.Parts).At(0);
+        Assert.Equal([1, 77, a.Length / 77], positive.Sequence.Shape.Dimensions);
+        AssertClose(expected, positive.Sequence.Span);
+    }
+
+    [Fact]
+    public async Task CompelAndConcatenatesOnTheTokenAxisAndLerpsWeightedParts()
+    {
+        using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
+        DiffusionConditioning c = await conditioner.EncodeAsync(new ConditioningRequest
+        {
+            Prompt = "(\"a red circle\", \"a blue square\").and(1, 0.5)", Dialect = PromptDialect.Compel, ClassifierFreeGuidance = false,
+        });
+
+        float[] a = Raw("clip_l.onnx", ClipL().EncodeToFixedLength("a red circle").Ids, "last_hidden_state");
+        float[] b = Raw("clip_l.onnx", ClipL().EncodeToFixedLength("a blue square").Ids, "last_hidden_state");
+        float[] empty = Raw("clip_l.onnx", ClipL().EncodeToFixedLength(string.Empty).Ids, "last_hidden_state");
+        float[] expected = [.. a, .. b.Select((v, i) => (float)(empty[i] + ((v - empty[i]) * 0.5)))];
+        PromptEmbeddings positive = Assert.Single(c.Positive.Parts).At(0);
+        Assert.Equal([1, 154, a.Length / 77], positive.Sequence.Shape.Dimensions);
+        AssertClose(expected, positive.Sequence.Span);
+    }
+
+    [Fact]
+    public async Task CompelBlendWeightsThatSumToZeroAreRejected()
+    {
+        using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
+        var request = new ConditioningRequest { Prompt = "(\"a red circle\", \"a blue square\").blend(1, -1)", Dialect = PromptDialect.Compel };
+        PromptSyntaxException e = await Assert.ThrowsAsync<PromptSyntaxException>(() => conditioner.EncodeAsync(request));
+        Assert.Contains("sum to 0", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Counts the runs of a real model.</summary>
     private sealed class CountingModel(Conditioning.Onnx.IOnnxModel inner) : Conditioning.Onnx.IOnnxModel
     {
