@@ -100,7 +100,11 @@ public abstract class PromptConditionerBase : IPromptConditioner
     /// Compel's combinations of separately encoded prompts (SEMANTICS.md §3.4): a <c>.blend()</c> is the weighted sum
     /// of its members' conditionings, padded to one length with empty-prompt chunks (weights divided by their sum
     /// unless <c>no_normalize</c>); an <c>.and()</c> concatenates its parts on the token axis, a part of weight w ≠ 1
-    /// first lerped as <c>empty + (c − empty)·w</c>. The pooled vector is the whole prompt's.
+    /// first lerped as <c>empty + (c − empty)·w</c>. A fragment of weight w &lt; 1 is down-weighted as Compel does
+    /// (§3.3): the prompt is also encoded without it and blended in with lerp weight <c>tan((1 − w)·π/2)</c>. Compel's
+    /// default builds that encoding by masking the fragment (<c>DownweightMode.MASK</c>), which needs an
+    /// <c>attention_mask</c> input that CLIP text exports do not have, so the fragment is removed from the token
+    /// sequence instead (Compel's <c>DownweightMode.REMOVE</c>). The pooled vector is the whole prompt's.
     /// </summary>
     private async Task<IReadOnlyList<EncodedPart>> CombineCompelAsync(CompelPlan plan, IReadOnlyList<EncodedPart>[] leaves, ConditioningRequest request, CancellationToken cancellationToken)
     {
@@ -115,13 +119,32 @@ public abstract class PromptConditionerBase : IPromptConditioner
             return padded;
         }
 
+        // A member with down-weighted fragments: (E_base + Σ lᵢ·Eᵢ) / (1 + Σ lᵢ), Eᵢ encoded without fragment i.
+        async Task<EncodedPrompt> MemberAsync(CompelPlan.Member member)
+        {
+            if (member.Removals.Length == 0) return Single(member.Base);
+            EncodedPrompt[] all = await PadAllAsync([Single(member.Base), .. member.Removals.Select(r => Single(r.Leaf))]);
+            float total = 1f;
+            foreach ((_, double l) in member.Removals) total += (float)l;
+            float[] blended = new float[all[0].Sequence.Length];
+            System.Numerics.Tensors.TensorPrimitives.Multiply(all[0].Sequence, 1f / total, blended);
+            for (int r = 0; r < member.Removals.Length; r++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(all[r + 1].Sequence, (float)member.Removals[r].Lerp / total, blended, blended);
+            }
+
+            return all[0] with { Sequence = blended };
+        }
+
         var parts = new List<EncodedPrompt>(plan.Parts.Count);
         foreach (CompelPlan.Part part in plan.Parts)
         {
             EncodedPrompt c;
             if (part.BlendWeights is { } weights)
             {
-                EncodedPrompt[] members = await PadAllAsync([.. part.Leaves.Select(Single)]);
+                var encodedMembers = new List<EncodedPrompt>(part.Members.Length);
+                foreach (CompelPlan.Member m in part.Members) encodedMembers.Add(await MemberAsync(m));
+                EncodedPrompt[] members = await PadAllAsync(encodedMembers);
                 double total = part.Normalize ? weights.Sum() : 1.0;
                 if (part.Normalize && total == 0)
                 {
@@ -138,7 +161,7 @@ public abstract class PromptConditionerBase : IPromptConditioner
             }
             else
             {
-                c = Single(part.Leaves[0]);
+                c = await MemberAsync(part.Members[0]);
             }
 
             if (part.Weight != 1.0)
@@ -224,7 +247,7 @@ internal sealed class CompelPlan
     public static CompelPlan For(ParsedPrompt prompt)
     {
         bool combined = prompt.Dialect == PromptDialect.Compel
-            && (prompt.Parts.Count > 1 || prompt.Parts.Any(p => p.Blend is not null || p.Weight != 1.0));
+            && (prompt.Parts.Count > 1 || prompt.Parts.Any(p => p.Blend is not null || p.Weight != 1.0 || p.Fragments.Any(f => f.Weight < 1.0)));
         if (!combined) return new CompelPlan(prompt, [prompt], [], -1, 0, isPlain: true);
 
         int end = prompt.Parts[0].Schedule[^1].EndAtStep;
@@ -237,16 +260,29 @@ internal sealed class CompelPlan
             return leaves.Count - 1;
         }
 
+        Member Weighted(IReadOnlyList<PromptFragment> fragments)
+        {
+            int baseLeaf = Leaf(string.Concat(fragments.Select(x => x.Text)), fragments);
+            var removals = new List<(int, double)>();
+            for (int i = 0; i < fragments.Count; i++)
+            {
+                if (fragments[i].Weight >= 1.0) continue;
+                PromptFragment[] without = [.. fragments.Where((_, k) => k != i)];
+                removals.Add((Leaf(string.Concat(without.Select(x => x.Text)), without), Weighting.PromptWeighting.CompelDownweightLerpWeight(fragments[i].Weight)));
+            }
+
+            return new Member(baseLeaf, [.. removals]);
+        }
+
         foreach (PromptPart part in prompt.Parts)
         {
             if (part.Blend is { } blend)
             {
-                int[] members = [.. blend.Prompts.Select(f => Leaf(string.Concat(f.Select(x => x.Text)), f))];
-                parts.Add(new Part(members, [.. blend.Weights], blend.Normalize, part.Weight));
+                parts.Add(new Part([.. blend.Prompts.Select(Weighted)], [.. blend.Weights], blend.Normalize, part.Weight));
             }
             else
             {
-                parts.Add(new Part([Leaf(part.Text, part.Fragments)], null, true, part.Weight));
+                parts.Add(new Part([Weighted(part.Fragments)], null, true, part.Weight));
             }
         }
 
@@ -254,6 +290,9 @@ internal sealed class CompelPlan
         return new CompelPlan(prompt, leaves, parts, empty, end, isPlain: false);
     }
 
-    /// <summary>One conjunction part: its leaves (one, or a blend's members), the blend weights, and the part weight.</summary>
-    public sealed record Part(int[] Leaves, double[]? BlendWeights, bool Normalize, double Weight);
+    /// <summary>One conjunction part: its members (one, or a blend's), the blend weights, and the part weight.</summary>
+    public sealed record Part(Member[] Members, double[]? BlendWeights, bool Normalize, double Weight);
+
+    /// <summary>A text encoded as a leaf, and, per down-weighted fragment, the leaf without it and its lerp weight.</summary>
+    public sealed record Member(int Base, (int Leaf, double Lerp)[] Removals);
 }

@@ -227,6 +227,24 @@ public sealed class ConditionerAssemblyTests
     }
 
     [Fact]
+    public async Task CompelDownWeightingBlendsInThePromptWithoutTheFragment()
+    {
+        using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
+        DiffusionConditioning c = await conditioner.EncodeAsync(new ConditioningRequest { Prompt = "a (red)0.5 circle", Dialect = PromptDialect.Compel, ClassifierFreeGuidance = false });
+
+        // Base: lerp from the empty prompt at "red" (w 0.5); without "red": "a circle"; lerp weight tan((1 − 0.5)·π/2) = 1.
+        int[] ids = ClipL().EncodeToFixedLength("a red circle").Ids;
+        float[] z = Raw("clip_l.onnx", ids, "last_hidden_state");
+        float[] empty = Raw("clip_l.onnx", ClipL().EncodeToFixedLength(string.Empty).Ids, "last_hidden_state");
+        float[] without = Raw("clip_l.onnx", ClipL().EncodeToFixedLength("a circle").Ids, "last_hidden_state");
+        int width = z.Length / 77, red = 2; // BOS, "a", "red"
+        Assert.Equal(ClipL().Encode("red", addSpecialTokens: false).Ids[0], ids[red]);
+        for (int k = 0; k < width; k++) z[(red * width) + k] = (float)(empty[(red * width) + k] + ((z[(red * width) + k] - empty[(red * width) + k]) * 0.5));
+        float[] expected = [.. z.Select((v, i) => (v + without[i]) / 2f)];
+        AssertClose(expected, Assert.Single(c.Positive.Parts).At(0).Sequence.Span);
+    }
+
+    [Fact]
     public async Task CompelBlendWeightsThatSumToZeroAreRejected()
     {
         using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
