@@ -77,6 +77,19 @@ public sealed class ParseCommandTests
     }
 
     [Fact]
+    public async Task ShowsEachCompelBlendMembersChunks()
+    {
+        (int code, string output, string error) = await CliRunner.RunAsync("parse", "--json", "--dialect", "compel", "-t", SharedData.PathOf("tokenizers", "clip-vit-large-patch14"), "(\"a red circle\", \"a blue square\").blend(0.7, 0.3)");
+        Assert.True(code == 0, error);
+        JsonNode blend = JsonNode.Parse(output)!["chunks"]![0]!["blend"]!;
+        Assert.Equal([0.7, 0.3], blend["weights"]!.AsArray().Select(n => n!.GetValue<double>()));
+        JsonArray members = blend["members"]!.AsArray();
+        Assert.Equal(2, members.Count);
+        var clip = Conditioning.Tokenizers.ClipTokenizer.FromFolder(SharedData.PathOf("tokenizers", "clip-vit-large-patch14"));
+        Assert.Equal(clip.TokenToId("square</w>"), members[1]![0]!["ids"]![3]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task PrintsTablesForPeople()
     {
         (int code, string output, _) = await CliRunner.RunAsync("parse", "--steps", "20", "a [cat:dog:0.5]");

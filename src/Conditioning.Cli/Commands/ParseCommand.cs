@@ -154,19 +154,28 @@ internal static class ParseCommand
             _ => new CompelPromptParser(),
         };
         WeightedPrompt weighted = chunker.Tokenize(parser.Parse(text));
+        static JsonArray ChunkArray(IEnumerable<PromptChunk> chunks) => new([.. chunks.Select(c => (JsonNode)new JsonObject
+        {
+            ["ids"] = new JsonArray([.. c.Ids.Select(i => (JsonNode)i)]),
+            ["weights"] = new JsonArray([.. c.Weights.Select(Number)]),
+        })]);
+
         return new JsonArray([.. weighted.Parts.Select(p => (JsonNode)new JsonObject
         {
             ["weight"] = p.Weight,
+            // A Compel .blend(): each member is encoded on its own and the conditionings are summed with these weights.
+            ["blend"] = p.Blend is null ? null : new JsonObject
+            {
+                ["weights"] = new JsonArray([.. p.Blend.Weights.Select(Number)]),
+                ["normalize"] = p.Blend.Normalize,
+                ["members"] = new JsonArray([.. p.BlendChunks.Select(m => (JsonNode)ChunkArray(m))]),
+            },
             ["schedule"] = new JsonArray([.. p.Schedule.Select(s => (JsonNode)new JsonObject
             {
                 ["until_step"] = s.EndAtStep == int.MaxValue ? null : s.EndAtStep,
                 ["text"] = s.Text,
                 ["token_count"] = s.TokenCount,
-                ["chunks"] = new JsonArray([.. s.Chunks.Select(c => (JsonNode)new JsonObject
-                {
-                    ["ids"] = new JsonArray([.. c.Ids.Select(i => (JsonNode)i)]),
-                    ["weights"] = new JsonArray([.. c.Weights.Select(Number)]),
-                })]),
+                ["chunks"] = ChunkArray(s.Chunks),
             })]),
         })]);
     }
