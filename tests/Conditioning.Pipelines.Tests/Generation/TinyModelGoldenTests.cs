@@ -13,7 +13,7 @@ namespace Conditioning.Pipelines.Tests.Generation;
 /// (models/tiny-*/fixtures/*.json, made by make_fixtures_part2.py): first as plain ONNX runs, then through the
 /// library's own wrappers (UNet and Flux denoisers, VAE decoder, T5 encoder with its tokenizer).
 /// </summary>
-public sealed class TinyModelGoldenTests
+public sealed class TinyModelGoldenTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     public static TheoryData<string, string> Fixtures()
     {
@@ -39,7 +39,8 @@ public sealed class TinyModelGoldenTests
         double tolerance = root.GetProperty("tolerance").GetDouble();
         foreach (JsonProperty output in root.GetProperty("outputs").EnumerateObject())
         {
-            AssertClose(Floats(output.Value), outputs[output.Name].Span, tolerance, $"{model}/{output.Name}");
+            double max = AssertClose(Floats(output.Value), outputs[output.Name].Span, tolerance, $"{model}/{output.Name}");
+            log.WriteLine($"{model}/{fixture} {output.Name}: max |Δ| {max:E2} (tolerance {tolerance:G})");
         }
     }
 
@@ -100,11 +101,12 @@ public sealed class TinyModelGoldenTests
 
     private static float[] Floats(JsonElement t) => [.. t.GetProperty("data").EnumerateArray().Select(v => v.GetSingle())];
 
-    private static void AssertClose(float[] expected, ReadOnlySpan<float> actual, double tolerance, string what)
+    private static double AssertClose(float[] expected, ReadOnlySpan<float> actual, double tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         double max = 0;
         for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i] - actual[i]));
         Assert.True(max <= tolerance, $"{what}: max |Δ| {max} > {tolerance}");
+        return max;
     }
 }
