@@ -27,7 +27,8 @@ public abstract class PromptConditionerBase : IPromptConditioner
 
         // Compel's .blend() members and .and() parts are encoded as prompts of their own (all in the same batch) and
         // combined afterwards; every other prompt is one entry of the batch.
-        CompelPlan[] plans = [.. prompts.Select(CompelPlan.For)];
+        bool compelDownweighting = request.EffectiveWeighting == WeightingMode.LerpFromEmpty;
+        CompelPlan[] plans = [.. prompts.Select(p => CompelPlan.For(p, compelDownweighting))];
         IReadOnlyList<IReadOnlyList<EncodedPart>> leaves = await EncodeTextsAsync([.. plans.SelectMany(p => p.Leaves)], request, cancellationToken);
         var encoded = new List<IReadOnlyList<EncodedPart>>(plans.Length);
         int offset = 0;
@@ -244,10 +245,14 @@ internal sealed class CompelPlan
 
     public bool IsPlain { get; }
 
-    public static CompelPlan For(ParsedPrompt prompt)
+    /// <summary>The plan for <paramref name="prompt"/>.</summary>
+    /// <param name="prompt">A parsed prompt; only Compel prompts with blends, <c>.and()</c> or down-weighted fragments are split.</param>
+    /// <param name="downweighting">Whether fragments of weight &lt; 1 get Compel's blend with the prompt without them (Compel's
+    /// own weighting; not when the caller asked for A1111's weighting of Compel syntax).</param>
+    public static CompelPlan For(ParsedPrompt prompt, bool downweighting)
     {
         bool combined = prompt.Dialect == PromptDialect.Compel
-            && (prompt.Parts.Count > 1 || prompt.Parts.Any(p => p.Blend is not null || p.Weight != 1.0 || p.Fragments.Any(f => f.Weight < 1.0)));
+            && (prompt.Parts.Count > 1 || prompt.Parts.Any(p => p.Blend is not null || p.Weight != 1.0 || (downweighting && p.Fragments.Any(f => f.Weight < 1.0))));
         if (!combined) return new CompelPlan(prompt, [prompt], [], -1, 0, isPlain: true);
 
         int end = prompt.Parts[0].Schedule[^1].EndAtStep;
@@ -264,7 +269,7 @@ internal sealed class CompelPlan
         {
             int baseLeaf = Leaf(string.Concat(fragments.Select(x => x.Text)), fragments);
             var removals = new List<(int, double)>();
-            for (int i = 0; i < fragments.Count; i++)
+            for (int i = 0; i < fragments.Count && downweighting; i++)
             {
                 if (fragments[i].Weight >= 1.0) continue;
                 PromptFragment[] without = [.. fragments.Where((_, k) => k != i)];

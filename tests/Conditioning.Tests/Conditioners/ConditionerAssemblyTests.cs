@@ -245,6 +245,24 @@ public sealed class ConditionerAssemblyTests
     }
 
     [Fact]
+    public async Task CompelSyntaxWithA1111WeightingIsNotBlended()
+    {
+        using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
+        DiffusionConditioning c = await conditioner.EncodeAsync(new ConditioningRequest
+        {
+            Prompt = "a (red)0.5 circle", Dialect = PromptDialect.Compel, Weighting = WeightingMode.A1111Original, ClassifierFreeGuidance = false,
+        });
+
+        float[] z = Raw("clip_l.onnx", ClipL().EncodeToFixedLength("a red circle").Ids, "last_hidden_state");
+        double[] w = Weights(["a ", "red", " circle"], [1.0, 0.5, 1.0]);
+        double before = z.Average(v => (double)v);
+        float[] expected = [.. z.Select((v, i) => (float)(v * w[i / (z.Length / 77)]))];
+        double after = expected.Average(v => (double)v);
+        expected = [.. expected.Select(v => (float)(v * (before / after)))];
+        AssertClose(expected, Assert.Single(c.Positive.Parts).At(0).Sequence.Span);
+    }
+
+    [Fact]
     public async Task CompelBlendWeightsThatSumToZeroAreRejected()
     {
         using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
