@@ -35,6 +35,24 @@ public sealed class GenerateAndEncodeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AnOutputPathThatIsAFolderIsAUserErrorWithoutAStackTrace()
+    {
+        (int code, _, string error) = await CliRunner.RunAsync("generate", "a circle", "--model", Toy("toy-sd"), "--steps", "2", "--out", _out.FullName);
+        Assert.Equal(1, code);
+        Assert.Contains(_out.FullName, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EncodeTakesACompelPromptWithNoParts()
+    {
+        string target = Path.Combine(_out.FullName, "empty.safetensors");
+        (int code, _, string error) = await CliRunner.RunAsync("encode", "--model", Toy("toy-sd"), "--dialect", "compel", "()", "--out", target);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(target));
+    }
+
+    [Fact]
     public async Task GenerateNamesAMissingModelFolder()
     {
         (int code, _, string error) = await CliRunner.RunAsync("generate", "a circle", "--model", "/nonexistent/model");

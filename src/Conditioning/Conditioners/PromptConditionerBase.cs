@@ -191,12 +191,19 @@ public abstract class PromptConditionerBase : IPromptConditioner
         return [new EncodedPart(1.0, [(plan.EndAtStep, result)])];
     }
 
-    private static ParsedPrompt Parse(string text, ConditioningRequest request, bool negative) => request.Dialect switch
+    private static ParsedPrompt Parse(string text, ConditioningRequest request, bool negative)
     {
-        PromptDialect.A1111 => new A1111PromptParser(new A1111PromptParserOptions { Steps = request.Steps, IsNegativePrompt = negative }).Parse(text),
-        PromptDialect.ComfyUI => new ComfyPromptParser().Parse(text),
-        _ => new CompelPromptParser().Parse(text),
-    };
+        ParsedPrompt parsed = request.Dialect switch
+        {
+            PromptDialect.A1111 => new A1111PromptParser(new A1111PromptParserOptions { Steps = request.Steps, IsNegativePrompt = negative }).Parse(text),
+            PromptDialect.ComfyUI => new ComfyPromptParser().Parse(text),
+            _ => new CompelPromptParser().Parse(text),
+        };
+
+        // A prompt with no parts at all (Compel's "()") is conditioned as the empty prompt.
+        return parsed.Parts.Count > 0 ? parsed
+            : new ParsedPrompt(parsed.Dialect, text, [new PromptPart(text, 1.0, [new PromptScheduleEntry(int.MaxValue, text, [])])], parsed.Conjunction, parsed.Loras);
+    }
 }
 
 /// <summary>One encoded text: the sequence [tokens, width] and the pooled vector, as a family assembles them.</summary>

@@ -8,8 +8,7 @@ namespace Conditioning.Conditioners;
 
 /// <summary>
 /// Weighted T5 encoding shared by SD3 and Flux: one sequence per schedule entry (all of a request's prompts in one
-/// encoder batch), padded to the pipeline's
-/// max_sequence_length (truncated keeping <c>&lt;/s&gt;</c> last, with a logged warning as diffusers does), weights
+/// encoder batch), padded to the pipeline's max_sequence_length (truncated keeping <c>&lt;/s&gt;</c> last, with a logged warning as diffusers does), weights
 /// applied like the CLIP side (ComfyUI's lerp against [EOS, PAD…] by default).
 /// </summary>
 internal sealed class T5PromptEncoder
@@ -54,6 +53,7 @@ internal sealed class T5PromptEncoder
         }
 
         if (needsEmpty) ids.Add(_tokenizer.EncodeToFixedLength(string.Empty, maxLength).Ids);
+        if (ids.Count == 0) return [.. weighted.Select(_ => (IReadOnlyList<IReadOnlyList<(int, EncodedText)>>)[])];
         ModelTensor<float> hidden = await _encoder.EncodeAsync(ids, cancellationToken);
         int tokens = hidden.Shape[1], width = hidden.Shape[2];
         float[] z = hidden.Span.ToArray();

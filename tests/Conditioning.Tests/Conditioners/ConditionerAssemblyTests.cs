@@ -263,6 +263,15 @@ public sealed class ConditionerAssemblyTests
     }
 
     [Fact]
+    public async Task APromptWithNoPartsIsConditionedAsTheEmptyPrompt()
+    {
+        using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
+        DiffusionConditioning c = await conditioner.EncodeAsync(new ConditioningRequest { Prompt = "()", Dialect = PromptDialect.Compel, ClassifierFreeGuidance = false });
+        float[] empty = Raw("clip_l.onnx", ClipL().EncodeToFixedLength(string.Empty).Ids, "last_hidden_state");
+        AssertClose(empty, Assert.Single(c.Positive.Parts).At(0).Sequence.Span);
+    }
+
+    [Fact]
     public async Task CompelBlendWeightsThatSumToZeroAreRejected()
     {
         using var conditioner = new StableDiffusionConditioner(LoadClip("clip_l.onnx"), ClipL(), ownsEncoder: true);
