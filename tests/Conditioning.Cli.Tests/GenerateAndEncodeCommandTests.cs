@@ -41,6 +41,12 @@ public sealed class GenerateAndEncodeCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains(_out.FullName, error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+
+        // encode has no early check: the write fails, and it is still a user error in one line.
+        (code, _, error) = await CliRunner.RunAsync("encode", "--model", Toy("toy-sd"), "a circle", "--out", _out.FullName);
+        Assert.Equal(1, code);
+        Assert.Contains(_out.FullName, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
     [Fact]

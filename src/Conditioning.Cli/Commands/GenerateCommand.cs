@@ -49,6 +49,13 @@ internal static class GenerateCommand
                 return CliApp.UserError;
             }
 
+            if (Directory.Exists(parse.GetValue(output)!.FullName))
+            {
+                // Checked before generating, so a long run does not end in an unwritable output.
+                await io.Error.WriteLineAsync($"error: --out '{parse.GetValue(output)!.FullName}' is a folder; give a .png file path");
+                return CliApp.UserError;
+            }
+
             try
             {
                 using DiffusionPipeline pipeline = DiffusionPipeline.Load(modelPath);
