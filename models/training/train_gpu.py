@@ -116,6 +116,16 @@ def ema_update(ema_params, params, step: int, decay: float) -> None:
     torch._foreach_add_(ema_params, params, alpha=1 - d)
 
 
+def optimise(opt, loss: torch.Tensor, params, ema_params, step: int, decay: float) -> int:
+    """One optimiser step of a denoiser (gradients clipped to norm 1), then the EMA update; returns the new step."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    ema_update(ema_params, params, step + 1, decay)
+    return step + 1
+
+
 def unit(imgs_u8: torch.Tensor) -> torch.Tensor:
     return imgs_u8.permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
@@ -302,12 +312,7 @@ def run_sd(args, dev, data, clip, saver, meta):
         x_t = a.sqrt() * z + (1 - a).sqrt() * noise
         pred = unet(x_t, t.float(), ctx)
         loss = (loss_w[t].view(-1, 1, 1, 1) * obj_w[idx] * (pred - noise) ** 2).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        step += 1
-        ema_update(ema_params, params, step, args.ema)
+        step = optimise(opt, loss, params, ema_params, step, args.ema)
         if step % 250 == 0:
             losses.append(round(float(loss), 5))
             log(f"unet step {step} loss {losses[-1]} lr {opt.param_groups[0]['lr']:.2e}")
@@ -444,12 +449,7 @@ def run_flux(args, dev, data, clip, saver, meta):
         pred = model.flux(x_t, txt, pooled, sigma, ids_img, ids_txt)
         flow = (obj_w[idx] * (pred - (noise - x0)) ** 2).mean()
         loss = flow + args.distill_weight * dl
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        step += 1
-        ema_update(ema_params, params, step, args.ema)
+        step = optimise(opt, loss, params, ema_params, step, args.ema)
         if step % 250 == 0:
             losses.append([round(float(flow), 5), round(float(dl), 5)])
             log(f"flux step {step} flow {losses[-1][0]} distill {losses[-1][1]} lr {opt.param_groups[0]['lr']:.2e}")
