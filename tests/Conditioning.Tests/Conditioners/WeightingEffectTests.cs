@@ -14,9 +14,9 @@ namespace Conditioning.Tests.Conditioners;
 /// (BOS … EOS) through the text tower's own <c>text_projection</c>, read from <c>text_model.onnx</c> — and compared with
 /// the tiny CLIP image embeddings of the shapes-world renders of that colour. The pooled (EOS) vector cannot show it:
 /// weights act on the encoder's output, after the EOS state is formed. Measured with A1111's weighting (scale, then
-/// mean restore; the default). ComfyUI's and Compel's lerp from the empty prompt does not rise on this measure: for
-/// red/blue it goes 0.7708, 0.7730, 0.7731, 0.7710, 0.7668 over weights 0.5…1.5 (it peaks at 1, as extrapolating
-/// away from the empty prompt's state also leaves the region the projection maps to colours).
+/// mean restore; the default). ComfyUI's lerp from the empty prompt (Compel's too, above weight 1) does not rise on this
+/// measure: for red/blue it went 0.7708, 0.7730, 0.7731, 0.7710, 0.7668 over weights 0.5…1.5 (it peaks at 1, as
+/// extrapolating away from the empty prompt's state also leaves the region the projection maps to colours).
 /// </summary>
 public sealed class WeightingEffectTests(ITestOutputHelper output)
 {
