@@ -1,5 +1,6 @@
 using Conditioning.Onnx;
 using Conditioning.Prompts;
+using Conditioning.Weighting;
 
 namespace Conditioning.Conditioners;
 
@@ -125,15 +126,8 @@ public abstract class PromptConditionerBase : IPromptConditioner
         {
             if (member.Removals.Length == 0) return Single(member.Base);
             EncodedPrompt[] all = await PadAllAsync([Single(member.Base), .. member.Removals.Select(r => Single(r.Leaf))]);
-            float total = 1f;
-            foreach ((_, double l) in member.Removals) total += (float)l;
-            float[] blended = new float[all[0].Sequence.Length];
-            System.Numerics.Tensors.TensorPrimitives.Multiply(all[0].Sequence, 1f / total, blended);
-            for (int r = 0; r < member.Removals.Length; r++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(all[r + 1].Sequence, (float)member.Removals[r].Lerp / total, blended, blended);
-            }
-
+            float[] blended = (float[])all[0].Sequence.Clone();
+            PromptWeighting.BlendDownweighted(blended, [.. member.Removals.Select((r, i) => (all[i + 1].Sequence, r.Lerp))]);
             return all[0] with { Sequence = blended };
         }
 
@@ -168,8 +162,10 @@ public abstract class PromptConditionerBase : IPromptConditioner
             if (part.Weight != 1.0)
             {
                 EncodedPrompt[] pair = await PadAllAsync([c, Single(plan.EmptyLeaf)]);
-                float[] lerped = new float[pair[0].Sequence.Length];
-                for (int i = 0; i < lerped.Length; i++) lerped[i] = (float)(pair[1].Sequence[i] + ((pair[0].Sequence[i] - pair[1].Sequence[i]) * part.Weight));
+                float[] lerped = (float[])pair[0].Sequence.Clone();
+                var perToken = new double[pair[0].Tokens];
+                Array.Fill(perToken, part.Weight);
+                PromptWeighting.LerpFromEmpty(lerped, new EmbeddingShape(1, pair[0].Tokens, pair[0].Width), perToken, pair[1].Sequence);
                 c = pair[0] with { Sequence = lerped };
             }
 
@@ -280,7 +276,7 @@ internal sealed class CompelPlan
             {
                 if (fragments[i].Weight >= 1.0) continue;
                 PromptFragment[] without = [.. fragments.Where((_, k) => k != i)];
-                removals.Add((Leaf(string.Concat(without.Select(x => x.Text)), without), Weighting.PromptWeighting.CompelDownweightLerpWeight(fragments[i].Weight)));
+                removals.Add((Leaf(string.Concat(without.Select(x => x.Text)), without), PromptWeighting.CompelDownweightLerpWeight(fragments[i].Weight)));
             }
 
             return new Member(baseLeaf, [.. removals]);

@@ -53,7 +53,6 @@ internal sealed class T5PromptEncoder
         }
 
         if (needsEmpty) ids.Add(_tokenizer.EncodeToFixedLength(string.Empty, maxLength).Ids);
-        if (ids.Count == 0) return [.. weighted.Select(_ => (IReadOnlyList<IReadOnlyList<(int, EncodedText)>>)[])];
         ModelTensor<float> hidden = await _encoder.EncodeAsync(ids, cancellationToken);
         int tokens = hidden.Shape[1], width = hidden.Shape[2];
         float[] z = hidden.Span.ToArray();

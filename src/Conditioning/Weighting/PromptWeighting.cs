@@ -130,21 +130,34 @@ public static class PromptWeighting
             extra.Add((Encode(ids, masked, shape, weights, emptyZ, encoder), CompelDownweightLerpWeight(w)));
         }
 
-        if (extra.Count == 0)
-        {
-            return result;
-        }
-
-        // apply_embedding_weights(normalize=True): weights divided by their sum (in float32), then the weighted sum.
-        float total = 1f;
-        foreach ((_, double l) in extra) total += (float)l;
-        TensorPrimitives.Multiply(result, 1f / total, result);
-        foreach ((float[] e, double l) in extra)
-        {
-            TensorPrimitives.MultiplyAdd(e, (float)l / total, result, result);
-        }
-
+        BlendDownweighted(result, extra);
         return result;
+    }
+
+    /// <summary>
+    /// Compel's blend of a base encoding with the encodings made without each down-weighted fragment
+    /// (<c>apply_embedding_weights(normalize=True)</c>): <c>(E_base + Σ lᵢ·Eᵢ) / (1 + Σ lᵢ)</c>, the weights divided by
+    /// their sum in float32, with lᵢ from <see cref="CompelDownweightLerpWeight"/>.
+    /// </summary>
+    /// <param name="baseZ">The base encoding, replaced by the blend.</param>
+    /// <param name="without">Each encoding without one fragment (same length as <paramref name="baseZ"/>) and its lerp weight.</param>
+    /// <exception cref="ArgumentException">An encoding's length differs from <paramref name="baseZ"/>'s.</exception>
+    public static void BlendDownweighted(Span<float> baseZ, IReadOnlyList<(float[] Embedding, double Lerp)> without)
+    {
+        ArgumentNullException.ThrowIfNull(without);
+        if (without.Count == 0) return;
+        float total = 1f;
+        foreach ((float[] e, double l) in without)
+        {
+            if (e.Length != baseZ.Length) throw new ArgumentException($"An encoding without a fragment holds {e.Length} floats; the base holds {baseZ.Length}.", nameof(without));
+            total += (float)l;
+        }
+
+        TensorPrimitives.Multiply(baseZ, 1f / total, baseZ);
+        foreach ((float[] e, double l) in without)
+        {
+            TensorPrimitives.MultiplyAdd(e, (float)l / total, baseZ, baseZ);
+        }
     }
 
     private static float[] Encode(ReadOnlySpan<int> ids, float[] mask, EmbeddingShape shape, ReadOnlySpan<double> weights, ReadOnlySpan<float> emptyZ, CompelEncoder encoder)

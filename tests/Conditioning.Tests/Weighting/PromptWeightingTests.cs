@@ -104,6 +104,19 @@ public sealed class PromptWeightingTests
     }
 
     [Fact]
+    public void CompelDownweightBlendNormalisesTheLerpWeights()
+    {
+        // l = tan((1 − 0.25)·π/2) ≈ 2.414: (base + l·E) / (1 + l).
+        float[] z = [1f, 2f];
+        double l = PromptWeighting.CompelDownweightLerpWeight(0.25);
+        PromptWeighting.BlendDownweighted(z, [([3f, 6f], l)]);
+        Assert.Equal((1 + (3 * l)) / (1 + l), z[0], 5);
+        Assert.Equal((2 + (6 * l)) / (1 + l), z[1], 5);
+        var e = Assert.Throws<ArgumentException>(() => PromptWeighting.BlendDownweighted(new float[2], [(new float[3], 1.0)]));
+        Assert.Contains("holds 3 floats", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MismatchedShapesAreRejectedWithAClearMessage()
     {
         var e = Assert.Throws<ArgumentException>(() => PromptWeighting.ApplyA1111NoNorm(new float[5], new EmbeddingShape(1, 2, 2), [1.0, 1.0]));
