@@ -136,6 +136,9 @@ SCHEDULER_CONFIG = {
     "max_shift": 1.15,
     "num_train_timesteps": 1000,
     "shift": 1.0,
+    # Re-noise the predicted x0 at each step (diffusers' option): the tiny transformer draws the prompted shape far
+    # more often this way than with plain Euler steps (models/README.md, Quality).
+    "stochastic_sampling": True,
     "use_dynamic_shifting": False,
 }
 

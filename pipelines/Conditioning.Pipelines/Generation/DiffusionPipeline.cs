@@ -198,7 +198,7 @@ public sealed class DiffusionPipeline : IDisposable
         {
             Prompt = string.Empty,
             Steps = steps,
-            Sampler = scheduler.Name,
+            Sampler = scheduler is FlowMatchEulerDiscreteScheduler { StochasticSampling: true } ? $"{scheduler.Name} (stochastic_sampling)" : scheduler.Name,
             GuidanceScale = guidance,
             Seed = options.Seed,
             Width = pixelShape[3],

@@ -3,7 +3,9 @@ namespace Conditioning.Pipelines.Schedulers;
 /// <summary>
 /// diffusers' <c>FlowMatchEulerDiscreteScheduler</c> (SD3, Flux): rectified-flow Euler steps x' = x + (σ_{i+1} − σ_i)·v
 /// over shifted sigmas — a static shift s·σ/(1 + (s−1)σ), or with dynamic shifting e^μ/(e^μ + 1/σ − 1).
-/// Timesteps are 1000·σ (the Flux transformer takes σ itself: divide by 1000).
+/// Timesteps are 1000·σ (the Flux transformer takes σ itself: divide by 1000). With <c>stochastic_sampling</c> each step
+/// instead predicts x0 = x − σ·v and re-noises it to the next level, x' = (1 − σ_{i+1})·x0 + σ_{i+1}·ε, with fresh noise
+/// drawn at every step (the last one multiplies it by σ = 0), as diffusers does.
 /// </summary>
 /// <remarks>Not thread-safe: one instance per generation.</remarks>
 public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
@@ -11,12 +13,13 @@ public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
     private readonly int _trainSteps;
     private readonly double _shift;
     private readonly bool _dynamic;
+    private readonly bool _stochastic;
     private readonly SchedulerConfig _config;
     private float[] _timesteps = [];
     private float[] _sigmas = [];
     private int _next;
 
-    /// <summary>Creates the scheduler from a diffusers config (defaults: 1000 steps, shift 1, no dynamic shifting).</summary>
+    /// <summary>Creates the scheduler from a diffusers config (defaults: 1000 steps, shift 1, no dynamic shifting, deterministic).</summary>
     public FlowMatchEulerDiscreteScheduler(SchedulerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -24,6 +27,7 @@ public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
         _trainSteps = config.NumTrainTimesteps ?? 1000;
         _shift = config.Shift ?? 1.0;
         _dynamic = config.UseDynamicShifting ?? false;
+        _stochastic = config.StochasticSampling ?? false;
     }
 
     /// <inheritdoc/>
@@ -39,7 +43,10 @@ public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
     public float InitNoiseSigma => 1f;
 
     /// <inheritdoc/>
-    public bool UsesNoise => false;
+    public bool UsesNoise => _stochastic;
+
+    /// <summary>Whether steps re-noise the predicted x0 with fresh noise (diffusers' <c>stochastic_sampling</c>).</summary>
+    public bool StochasticSampling => _stochastic;
 
     /// <summary>Whether <see cref="TimestepOptions.Mu"/> is required (dynamic shifting).</summary>
     public bool UsesDynamicShifting => _dynamic;
@@ -100,8 +107,22 @@ public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
     {
         SchedulerMath.CheckIndex(stepIndex, _timesteps.Length, _next);
         SchedulerMath.CheckLengths(modelOutput, sample);
-        float dt = _sigmas[stepIndex + 1] - _sigmas[stepIndex];
-        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(modelOutput, dt, sample, sample);
+        float sigma = _sigmas[stepIndex], sigmaNext = _sigmas[stepIndex + 1];
+        if (_stochastic)
+        {
+            var n = new float[sample.Length];
+            SchedulerMath.RequireNoise(noise, Name).FillStandardNormal(n);
+            for (int i = 0; i < sample.Length; i++)
+            {
+                float x0 = sample[i] - (sigma * modelOutput[i]);
+                sample[i] = ((1f - sigmaNext) * x0) + (sigmaNext * n[i]);
+            }
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(modelOutput, sigmaNext - sigma, sample, sample);
+        }
+
         _next++;
     }
 

@@ -89,6 +89,12 @@ public sealed record SchedulerConfig
     /// <summary>Flow matching: image sequence length of <see cref="MaxShift"/>.</summary>
     public int? MaxImageSeqLen { get; init; }
 
+    /// <summary>
+    /// Flow matching: diffusers' <c>stochastic_sampling</c>: each step predicts x0 = x − σ·v and re-noises it to the next
+    /// σ with fresh noise, (1 − σ')·x0 + σ'·ε, instead of the Euler step.
+    /// </summary>
+    public bool? StochasticSampling { get; init; }
+
     /// <summary>Reads a <c>scheduler_config.json</c>.</summary>
     /// <exception cref="SchedulerConfigException">The file is missing or is not a JSON object.</exception>
     public static SchedulerConfig FromFile(string path)
@@ -138,6 +144,7 @@ public sealed record SchedulerConfig
             MaxShift = Num("max_shift"),
             BaseImageSeqLen = (int?)Num("base_image_seq_len"),
             MaxImageSeqLen = (int?)Num("max_image_seq_len"),
+            StochasticSampling = Bool("stochastic_sampling"),
         };
 
         string? Str(string name) => Get(name) is { } e ? e.ValueKind == JsonValueKind.String ? e.GetString() : throw Bad(name, "a string") : null;

@@ -12,7 +12,8 @@ public static class SchedulerFactory
 
     /// <summary>
     /// Creates the scheduler named <paramref name="className"/> (or the config's <c>_class_name</c>) from
-    /// <paramref name="config"/>. Short names are accepted: ddim, pndm, euler, euler_a, dpm++2m, dpm++2m_karras, lcm, flow_euler.
+    /// <paramref name="config"/>. Short names are accepted: ddim, pndm, euler, euler_a, dpm++2m, dpm++2m_karras, lcm, flow_euler
+    /// (as the config says), flow_euler_ode and flow_euler_stochastic (<c>stochastic_sampling</c> off or on).
     /// </summary>
     /// <exception cref="SchedulerConfigException">The name is unknown or the config is unsupported.</exception>
     public static IScheduler Create(SchedulerConfig config, string? className = null)
@@ -29,6 +30,8 @@ public static class SchedulerFactory
             "dpm++2m_karras" or "dpmpp_2m_karras" => new DpmSolverMultistepScheduler(config with { UseKarrasSigmas = true }),
             "lcmscheduler" or "lcm" => new LcmScheduler(config),
             "flowmatcheulerdiscretescheduler" or "flow_euler" => new FlowMatchEulerDiscreteScheduler(config),
+            "flow_euler_ode" => new FlowMatchEulerDiscreteScheduler(config with { StochasticSampling = false }),
+            "flow_euler_stochastic" => new FlowMatchEulerDiscreteScheduler(config with { StochasticSampling = true }),
             _ => throw new SchedulerConfigException($"unknown scheduler '{name}'; known: {string.Join(", ", KnownNames)}"),
         };
     }

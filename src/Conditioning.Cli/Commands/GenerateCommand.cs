@@ -26,7 +26,7 @@ internal static class GenerateCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed (PyTorch-compatible CPU noise).", DefaultValueFactory = _ => 0 };
         var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 20 };
         var guidance = new Option<float?>("--guidance", "-g") { Description = "Classifier-free guidance scale (default: the model's — 7.5 SD, 1 for Flux)." };
-        var scheduler = new Option<string?>("--scheduler") { Description = $"Scheduler instead of the model's: {string.Join(", ", SchedulerFactory.KnownNames)} or ddim, pndm, euler, euler_a, dpm++2m, dpm++2m_karras, lcm, flow_euler." };
+        var scheduler = new Option<string?>("--scheduler") { Description = $"Scheduler instead of the model's: {string.Join(", ", SchedulerFactory.KnownNames)} or ddim, pndm, euler, euler_a, dpm++2m, dpm++2m_karras, lcm, flow_euler, flow_euler_ode, flow_euler_stochastic." };
         var batch = new Option<int>("--batch") { Description = "Images to generate (seeds seed, seed+1, …).", DefaultValueFactory = _ => 1 };
         var output = new Option<FileInfo>("--out", "-o") { Description = "Output PNG (with --batch, an index is added before the extension).", DefaultValueFactory = _ => new FileInfo("out.png") };
         var size = new Option<int?>("--size") { Description = "Image side in pixels (default: the model's native size)." };
