@@ -136,6 +136,10 @@ class FluxConfig:
     # with this many frequencies per axis (0 = none). With 8x8 image tokens, RoPE at theta 10000 gives only two
     # useful frequencies per axis; without this the tiny model drew incoherent blobs (shape at chance).
     image_pos_freqs: int = 0
+    # Not in diffusers' Flux either: a depthwise 3x3 convolution over the image-token grid inside each block's MLP
+    # (after the activation, as a residual; zero-initialised), like SANA's Mix-FFN. The grid comes from img_ids
+    # (row, col), so any token count works. Off (False) in the first exports.
+    image_conv: bool = False
 
 
 def sinusoid(t: torch.Tensor, dim: int = 256) -> torch.Tensor:
@@ -151,6 +155,39 @@ def grid_features(img_ids: torch.Tensor, n: int) -> torch.Tensor:
     freqs = (math.pi / 8) * (2.0 ** torch.arange(n, dtype=torch.float32, device=img_ids.device))
     ang = img_ids[:, 1:3, None].float() * freqs
     return torch.cat([ang.sin(), ang.cos()], dim=-1).reshape(img_ids.shape[0], 4 * n)
+
+
+def neighbour_maps(img_ids: torch.Tensor) -> torch.Tensor:
+    """[N,3] (0,row,col) -> [9N, N]: row o*N + i is one-hot on the token at token i's (row, col) + offset o, offsets
+    (-1,-1), (-1,0), ... (1,1); zero where that neighbour is outside the grid (zero padding)."""
+    rc = img_ids[:, 1:3].float()
+    offsets = torch.tensor([[dy, dx] for dy in (-1.0, 0.0, 1.0) for dx in (-1.0, 0.0, 1.0)], device=img_ids.device)
+    target = rc.unsqueeze(0) + offsets.unsqueeze(1)  # [9, N, 2]
+    dist = (target.unsqueeze(2) - rc.unsqueeze(0).unsqueeze(0)).abs().sum(-1)  # [9, N, N]
+    return (dist < 0.5).float().reshape(-1, rc.shape[0])
+
+
+def img_ids_count(maps) -> int:
+    return maps[0] * maps[1] if isinstance(maps, tuple) else maps.shape[1]
+
+
+class GridConv(nn.Module):
+    """Depthwise 3x3 convolution of image tokens [B, N, C] on the grid given by neighbour_maps, zero-initialised."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(9, channels))
+
+    def forward(self, x: torch.Tensor, maps) -> torch.Tensor:
+        b, n, c = x.shape
+        if isinstance(maps, tuple):
+            # Training's fast path: (rows, cols) of a row-major grid (samplers.img_ids), the same sum as F.conv2d.
+            rows, cols = maps
+            grid = x.transpose(1, 2).reshape(b, c, rows, cols)
+            out = F.conv2d(grid, self.weight.t().reshape(c, 1, 3, 3), padding=1, groups=c)
+            return out.reshape(b, c, n).transpose(1, 2)
+        gathered = (maps @ x).reshape(b, 9, n, c)  # [B, 9, N, C]: each token's 9 neighbours
+        return (gathered * self.weight.unsqueeze(1)).sum(1)
 
 
 def rope(ids: torch.Tensor, axes_dim: Tuple[int, ...], theta: float = 10000.0) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -217,7 +254,7 @@ def attention(q, k, v, cos, sin) -> torch.Tensor:
 
 
 class DoubleBlock(nn.Module):
-    def __init__(self, dim: int, heads: int, head_dim: int, mlp_ratio: float):
+    def __init__(self, dim: int, heads: int, head_dim: int, mlp_ratio: float, conv: bool = False):
         super().__init__()
         self.dim = dim
         self.norm1 = nn.Linear(dim, 6 * dim)
@@ -229,8 +266,15 @@ class DoubleBlock(nn.Module):
         hidden = int(dim * mlp_ratio)
         self.ff = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(approximate="tanh"), nn.Linear(hidden, dim))
         self.ff_context = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(approximate="tanh"), nn.Linear(hidden, dim))
+        self.ff_conv = GridConv(hidden) if conv else None
 
-    def forward(self, img, txt, temb, cos, sin):
+    def image_ff(self, x, maps):
+        if self.ff_conv is None:
+            return self.ff(x)
+        h = self.ff[1](self.ff[0](x))
+        return self.ff[2](h + self.ff_conv(h, maps))
+
+    def forward(self, img, txt, temb, cos, sin, maps=None):
         s = txt.shape[1]
         m_img = self.norm1(F.silu(temb)).unsqueeze(1).chunk(6, dim=-1)
         m_txt = self.norm1_context(F.silu(temb)).unsqueeze(1).chunk(6, dim=-1)
@@ -241,13 +285,13 @@ class DoubleBlock(nn.Module):
         out = attention(torch.cat([qt, qi], 2), torch.cat([kt, ki], 2), torch.cat([vt, vi], 2), cos, sin)
         txt = txt + m_txt[2] * self.to_add_out(out[:, :s])
         img = img + m_img[2] * self.to_out(out[:, s:])
-        img = img + m_img[5] * self.ff(layer_norm(img, self.dim) * (1 + m_img[4]) + m_img[3])
+        img = img + m_img[5] * self.image_ff(layer_norm(img, self.dim) * (1 + m_img[4]) + m_img[3], maps)
         txt = txt + m_txt[5] * self.ff_context(layer_norm(txt, self.dim) * (1 + m_txt[4]) + m_txt[3])
         return img, txt
 
 
 class SingleBlock(nn.Module):
-    def __init__(self, dim: int, heads: int, head_dim: int, mlp_ratio: float):
+    def __init__(self, dim: int, heads: int, head_dim: int, mlp_ratio: float, conv: bool = False):
         super().__init__()
         self.dim = dim
         self.norm = nn.Linear(dim, 3 * dim)
@@ -255,12 +299,18 @@ class SingleBlock(nn.Module):
         hidden = int(dim * mlp_ratio)
         self.proj_mlp = nn.Linear(dim, hidden)
         self.proj_out = nn.Linear(dim + hidden, dim)
+        self.mlp_conv = GridConv(hidden) if conv else None
 
-    def forward(self, x, temb, cos, sin):
+    def forward(self, x, temb, cos, sin, maps=None):
         shift, scale, gate = self.norm(F.silu(temb)).unsqueeze(1).chunk(3, dim=-1)
         h = layer_norm(x, self.dim) * (1 + scale) + shift
         q, k, v = self.qkv(h)
-        out = torch.cat([attention(q, k, v, cos, sin), F.gelu(self.proj_mlp(h), approximate="tanh")], dim=-1)
+        mlp = F.gelu(self.proj_mlp(h), approximate="tanh")
+        if self.mlp_conv is not None:
+            # Only the image tokens (the last N of the joint sequence) are on the grid.
+            n = img_ids_count(maps)
+            mlp = torch.cat([mlp[:, :-n], mlp[:, -n:] + self.mlp_conv(mlp[:, -n:], maps)], dim=1)
+        out = torch.cat([attention(q, k, v, cos, sin), mlp], dim=-1)
         return x + gate * self.proj_out(out)
 
 
@@ -277,9 +327,11 @@ class TinyFluxTransformer(nn.Module):
         self.timestep_embedder = nn.Sequential(nn.Linear(256, dim), nn.SiLU(), nn.Linear(dim, dim))
         self.text_embedder = nn.Sequential(nn.Linear(c.pooled_projection_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
         self.transformer_blocks = nn.ModuleList(
-            DoubleBlock(dim, c.num_attention_heads, c.attention_head_dim, c.mlp_ratio) for _ in range(c.num_layers))
+            DoubleBlock(dim, c.num_attention_heads, c.attention_head_dim, c.mlp_ratio, c.image_conv)
+            for _ in range(c.num_layers))
         self.single_transformer_blocks = nn.ModuleList(
-            SingleBlock(dim, c.num_attention_heads, c.attention_head_dim, c.mlp_ratio) for _ in range(c.num_single_layers))
+            SingleBlock(dim, c.num_attention_heads, c.attention_head_dim, c.mlp_ratio, c.image_conv)
+            for _ in range(c.num_single_layers))
         self.norm_out = nn.Linear(dim, 2 * dim)
         self.proj_out = nn.Linear(dim, c.in_channels)
         # adaLN-Zero: modulations start at zero (identity blocks), the output projection too.
@@ -300,11 +352,16 @@ class TinyFluxTransformer(nn.Module):
         txt = self.context_embedder(encoder_hidden_states)
         temb = self.timestep_embedder(sinusoid(timestep * 1000.0)) + self.text_embedder(pooled_projections)
         cos, sin = rope(torch.cat([txt_ids, img_ids], dim=0), self.cfg.axes_dims_rope)
+        maps = None
+        if self.cfg.image_conv:
+            # Training uses conv2d on the row-major grid samplers.img_ids lays out; inference and the ONNX export gather
+            # neighbours by img_ids, which holds for any layout (tests/check: both agree to 1e-6).
+            maps = (int(img_ids[-1, 1]) + 1, int(img_ids[-1, 2]) + 1) if self.training else neighbour_maps(img_ids)
         for blk in self.transformer_blocks:
-            img, txt = blk(img, txt, temb, cos, sin)
+            img, txt = blk(img, txt, temb, cos, sin, maps)
         x = torch.cat([txt, img], dim=1)
         for blk in self.single_transformer_blocks:
-            x = blk(x, temb, cos, sin)
+            x = blk(x, temb, cos, sin, maps)
         img = x[:, txt.shape[1]:]
         scale, shift = self.norm_out(F.silu(temb)).unsqueeze(1).chunk(2, dim=-1)
         return self.proj_out(layer_norm(img, self.dim) * (1 + scale) + shift)

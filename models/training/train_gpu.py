@@ -378,7 +378,7 @@ def run_flux(args, dev, data, clip, saver, meta):
     c = vae.cfg.latent_channels
     t5c = T5Config(vocab_size=args.t5_vocab)
     fc = FluxConfig(in_channels=4 * c, pooled_projection_dim=hidden, num_layers=args.double, num_single_layers=args.single,
-                    image_pos_freqs=args.pos_freqs)
+                    image_pos_freqs=args.pos_freqs, image_conv=args.conv)
     model = FluxModel(t5c, fc).to(dev)
     ema = FluxModel(t5c, fc).to(dev)
     head = torch.nn.Linear(t5c.d_model, hidden).to(dev)
@@ -399,9 +399,13 @@ def run_flux(args, dev, data, clip, saver, meta):
 
     if args.init:
         # Continue from an earlier run's EMA weights (fine-tuning): no distillation phase, no distillation loss.
+        # Parts the earlier run did not have (--conv's zero-initialised grid convolutions) start from their init.
         with np.load(args.init) as z:
-            model.load_state_dict({k[6:]: torch.from_numpy(z[k].copy()) for k in z.files if k.startswith("model.")})
-        log(f"initialised from {args.init}")
+            missing, unexpected = model.load_state_dict(
+                {k[6:]: torch.from_numpy(z[k].copy()) for k in z.files if k.startswith("model.")}, strict=False)
+        if unexpected or any(not k.endswith("conv.weight") for k in missing):
+            raise ValueError(f"{args.init} does not fit this model: missing {missing}, unexpected {unexpected}")
+        log(f"initialised from {args.init}" + (f" (new: {', '.join(missing)})" if missing else ""))
     # Phase 1: distil the CLIP pooled vector into the T5 (its states, mean-pooled, through a linear head).
     opt = torch.optim.AdamW(list(model.t5.parameters()) + list(head.parameters()), lr=1e-3, weight_decay=0.01)
     t0, step, loss = time.time(), 0, torch.zeros(())
@@ -425,15 +429,21 @@ def run_flux(args, dev, data, clip, saver, meta):
     # Phase 2: joint rectified-flow training (+ 0.1 x the distillation loss).
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
+    if args.freeze_t5:
+        model.t5.requires_grad_(False)
     params, ema_params = list(model.parameters()), list(ema.parameters())
-    opt = torch.optim.AdamW(params + list(head.parameters()), lr=args.lr, weight_decay=0.01)
+    # Grid convolutions start at zero: with --init they get --conv-lr-scale times the learning rate.
+    conv = [p for k, p in model.named_parameters() if k.endswith("conv.weight")]
+    rest = [p for k, p in model.named_parameters() if p.requires_grad and not k.endswith("conv.weight")]
+    scale_of = [1.0, args.conv_lr_scale if args.init else 1.0]
+    opt = torch.optim.AdamW([{"params": rest + list(head.parameters())}, {"params": conv}], lr=args.lr, weight_decay=0.01)
     b = args.batch
     train_end = end - args.eval_seconds
     t0, step, losses = time.time(), 0, []
     meta["flux"] = {"t5_config": vars(t5c), "flux_config": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(fc).items()}}
     while time.time() < train_end:
-        for g in opt.param_groups:
-            g["lr"] = cosine_lr(args.lr, step, (time.time() - t0) / (train_end - t0), 200)
+        for g, k in zip(opt.param_groups, scale_of):
+            g["lr"] = k * cosine_lr(args.lr, step, (time.time() - t0) / (train_end - t0), 200)
         idx, cid, tid = batch_ids(b)
         with torch.no_grad():
             pooled = clip.text_model(cid)[2]
@@ -443,7 +453,8 @@ def run_flux(args, dev, data, clip, saver, meta):
         noise = torch.randn_like(x0)
         s = sigma.view(-1, 1, 1)
         x_t = (1 - s) * x0 + s * noise
-        txt = model.t5(tid)
+        with torch.set_grad_enabled(not args.freeze_t5):
+            txt = model.t5(tid)
         keep = (tid != 0).float().unsqueeze(-1)
         dl = F.mse_loss(head((txt * keep).sum(1) / keep.sum(1).clamp(min=1)), pooled) / pooled.var().clamp(min=1e-6)
         pred = model.flux(x_t, txt, pooled, sigma, ids_img, ids_txt)
@@ -513,6 +524,9 @@ def main() -> None:
     ap.add_argument("--double", type=int, default=2, help="flux: double-stream blocks")
     ap.add_argument("--single", type=int, default=2, help="flux: single-stream blocks")
     ap.add_argument("--pos-freqs", type=int, default=0, help="flux: image position embedding frequencies (tiny_flux.FluxConfig)")
+    ap.add_argument("--conv", action="store_true", help="flux: depthwise 3x3 grid convolutions in the blocks' MLPs (tiny_flux.FluxConfig.image_conv)")
+    ap.add_argument("--conv-lr-scale", type=float, default=5.0, help="flux with --init: learning-rate factor of the new grid convolutions")
+    ap.add_argument("--freeze-t5", action="store_true", help="flux: keep the T5 as it is (fine-tuning the transformer only)")
     ap.add_argument("--vae-batch", type=int, default=128)
     ap.add_argument("--vae-lr", type=float, default=2e-3)
     ap.add_argument("--batch", type=int, default=256)
