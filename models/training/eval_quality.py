@@ -81,6 +81,7 @@ def flux_generator(steps: int, cfg: float, sampler: str, checkpoint: str | None 
     c = vae.cfg.latent_channels
     h = 64 // vae.down_factor
     ids_img, ids_txt = samplers.img_ids(h, h), torch.zeros(MAX_SEQ, 3)
+    stochastic = sampler == "flow_stochastic"
 
     def generate(prompts, seeds):
         with torch.no_grad():
@@ -98,7 +99,8 @@ def flux_generator(steps: int, cfg: float, sampler: str, checkpoint: str | None 
                     return vc
                 vu = model.flux(xin, txt_u, pooled_u, t, ids_img, ids_txt)
                 return vu + cfg * (vc - vu)
-            lat = samplers.unpack(samplers.flow_sample(v, x, steps, shift=1.0), h, h)
+            g = torch.Generator().manual_seed(1000 + seeds[0])
+            lat = samplers.unpack(samplers.flow_sample(v, x, steps, shift=1.0, stochastic=stochastic, generator=g), h, h)
             return vae.decode(lat / scale + shift)
     return generate
 
@@ -108,12 +110,12 @@ def main() -> None:
     ap.add_argument("model", choices=["sd", "flux"])
     ap.add_argument("--steps", type=int, default=25)
     ap.add_argument("--cfg", type=float, default=5.0)
-    ap.add_argument("--sampler", default=None, help="sd: pndm (default) or euler")
+    ap.add_argument("--sampler", default=None, help="sd: pndm (default) or euler; flux: flow_stochastic (default, as tiny-flux's scheduler config) or flow")
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--checkpoint", help="default: checkpoints/unet_final.pt or flux_final.pt (EMA weights)")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    sampler = args.sampler or ("pndm" if args.model == "sd" else "flow")
+    sampler = args.sampler or ("pndm" if args.model == "sd" else "flow_stochastic")
     gen = (sd_generator if args.model == "sd" else flux_generator)(args.steps, args.cfg, sampler, args.checkpoint)
     items = prompts_and_truth()
     timer = pc.Timer()

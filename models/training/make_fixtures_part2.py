@@ -118,6 +118,13 @@ def main() -> None:
     sigma = torch.tensor([0.75])
     ids_img, ids_txt = samplers.img_ids(lh, lh), torch.zeros(MAX_SEQ, 3)
     out = model.flux(hs, txt, pooled[1:], sigma, ids_img, ids_txt)
+    if model.flux.cfg.image_conv:
+        # Training runs the grid convolution as conv2d on the row-major grid; the export gathers neighbours by img_ids.
+        model.flux.train()
+        diff = float((model.flux(hs, txt, pooled[1:], sigma, ids_img, ids_txt) - out).abs().max())
+        model.flux.eval()
+        assert diff < 1e-5, f"grid convolution: training path and exported path differ by {diff}"
+        print(f"grid convolution: training and exported paths agree within {diff:.1e}")
     write(flux, "transformer", "transformer/model.onnx",
           {"hidden_states": tensor(hs), "encoder_hidden_states": tensor(txt), "pooled_projections": tensor(pooled[1:]),
            "timestep": tensor(sigma), "img_ids": tensor(ids_img), "txt_ids": tensor(ids_txt)},

@@ -98,12 +98,19 @@ def flow_sigmas(steps: int, shift: float = 1.0) -> np.ndarray:
 
 
 @torch.no_grad()
-def flow_sample(model: Callable, x: torch.Tensor, steps: int, shift: float = 1.0) -> torch.Tensor:
-    """x' = x + (sigma_{i+1} - sigma_i) * v with the model fed timestep = sigma (Flux scales by 1000 inside)."""
+def flow_sample(model: Callable, x: torch.Tensor, steps: int, shift: float = 1.0, stochastic: bool = False,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """x' = x + (sigma_{i+1} - sigma_i) * v with the model fed timestep = sigma (Flux scales by 1000 inside).
+    stochastic (diffusers' stochastic_sampling): x0 = x - sigma_i * v, x' = (1 - sigma_{i+1}) * x0 + sigma_{i+1} * noise,
+    fresh noise from ``generator`` at every step."""
     sig = flow_sigmas(steps, shift)
     for i in range(steps):
         v = model(x, float(sig[i]))
-        x = x + (float(sig[i + 1]) - float(sig[i])) * v
+        if stochastic:
+            noise = torch.randn(x.shape, generator=generator).to(x.device)
+            x = (1 - float(sig[i + 1])) * (x - float(sig[i]) * v) + float(sig[i + 1]) * noise
+        else:
+            x = x + (float(sig[i + 1]) - float(sig[i])) * v
     return x
 
 

@@ -355,7 +355,7 @@ class TinyFluxTransformer(nn.Module):
         maps = None
         if self.cfg.image_conv:
             # Training uses conv2d on the row-major grid samplers.img_ids lays out; inference and the ONNX export gather
-            # neighbours by img_ids, which holds for any layout (tests/check: both agree to 1e-6).
+            # neighbours by img_ids, which holds for any layout (make_fixtures_part2.py checks that both agree).
             maps = (int(img_ids[-1, 1]) + 1, int(img_ids[-1, 2]) + 1) if self.training else neighbour_maps(img_ids)
         for blk in self.transformer_blocks:
             img, txt = blk(img, txt, temb, cos, sin, maps)

@@ -123,6 +123,8 @@ def transformer_config_json(c: FluxConfig) -> dict:
         "_tiny_architecture": f"shapes-world tiny Flux; trained with T5 max_sequence_length {MAX_SEQ}; "
                               + (f"image tokens get an absolute position embedding from img_ids ({c.image_pos_freqs} "
                                  "frequencies per axis, inside the graph); " if c.image_pos_freqs else "")
+                              + ("each block's image MLP has a depthwise 3x3 convolution over the token grid given by "
+                                 "img_ids (image_conv); " if c.image_conv else "")
                               + "see models/training/tiny_flux.py",
     }
 

@@ -431,7 +431,9 @@ def run_flux(args, dev, data, clip, saver, meta):
     ema.requires_grad_(False)
     if args.freeze_t5:
         model.t5.requires_grad_(False)
-    params, ema_params = list(model.parameters()), list(ema.parameters())
+    # Only trained parameters get an EMA: a frozen part keeps its exact weights (EMA arithmetic drifts them by ~1e-6).
+    pairs = [(p, e) for p, e in zip(model.parameters(), ema.parameters()) if p.requires_grad]
+    params, ema_params = [p for p, _ in pairs], [e for _, e in pairs]
     # Grid convolutions start at zero: with --init they get --conv-lr-scale times the learning rate.
     conv = [p for k, p in model.named_parameters() if k.endswith("conv.weight")]
     rest = [p for k, p in model.named_parameters() if p.requires_grad and not k.endswith("conv.weight")]
@@ -471,7 +473,7 @@ def run_flux(args, dev, data, clip, saver, meta):
     log(f"flux: {step} steps x {b} in {time.time() - t0:.0f} s")
     saver.save({**arrays, **state_arrays("model", ema)}, meta)
 
-    # Evaluation: flow Euler 20 steps (shift 1), single pass and true CFG with "" as negative.
+    # Evaluation: flow Euler 20 steps (shift 1), plain and stochastic_sampling, single pass and true CFG with "" as negative.
     ema.eval()
     items = [(f"a {c} {s}", c, s) for c in world.COLOURS for s in world.SHAPES]
     tok, sp = args.clip_tok, args.t5_sp
@@ -485,7 +487,7 @@ def run_flux(args, dev, data, clip, saver, meta):
         txt_u = ema.t5(empty_t5.view(1, -1).expand(len(items), -1))
         results = {}
         for gs in args.flux_cfg:
-            images, truth = [], []
+            images, truth = {False: [], True: []}, []
             for seed in range(args.eval_seeds):
                 x = torch.cat([torch.randn(1, c, h, h, generator=torch.Generator().manual_seed(seed)) for _ in items])
                 x = samplers.pack(x).to(dev)
@@ -497,11 +499,14 @@ def run_flux(args, dev, data, clip, saver, meta):
                         return vc
                     vu = ema.flux(xin, txt_u, pooled_u, t, ids_img, ids_txt)
                     return vu + gs * (vc - vu)
-                lat = samplers.unpack(samplers.flow_sample(v, x, 20, shift=1.0), h, h)
-                images.append(to_u8(vae.decode(lat / scale + shift)))
+                for stochastic in (False, True):
+                    g = torch.Generator().manual_seed(1000 + seed)
+                    lat = samplers.unpack(samplers.flow_sample(v, x, 20, shift=1.0, stochastic=stochastic, generator=g), h, h)
+                    images[stochastic].append(to_u8(vae.decode(lat / scale + shift)))
                 truth += [(col, s) for _, col, s in items]
-            results[f"flow20_cfg{gs:g}"] = score(np.concatenate(images), truth)
-            log(f"flux cfg {gs}: {json.dumps(results[f'flow20_cfg{gs:g}'])}")
+            for stochastic, name in ((False, f"flow20_cfg{gs:g}"), (True, f"flow20_stochastic_cfg{gs:g}")):
+                results[name] = score(np.concatenate(images[stochastic]), truth)
+                log(f"flux {name}: {json.dumps(results[name])}")
     meta["quality"] = results
     saver.save({**arrays, **state_arrays("model", ema)}, meta)
 
