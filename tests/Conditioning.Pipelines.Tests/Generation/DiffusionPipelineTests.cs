@@ -59,6 +59,23 @@ public sealed class DiffusionPipelineTests
     }
 
     [Fact]
+    public async Task StochasticFlowSamplingDrawsItsNoiseFromTheSeed()
+    {
+        using DiffusionPipeline pipeline = DiffusionPipeline.Load(Toy("toy-flux"));
+        async Task<byte[]> Run(ulong seed, string scheduler)
+        {
+            using GeneratedImage image = await pipeline.GenerateAsync("a red circle", options: new GenerationOptions { Seed = seed, Steps = 4, Width = 32, Height = 32, Scheduler = scheduler });
+            Assert.Equal(scheduler == "flow_euler_stochastic" ? "FlowMatchEulerDiscreteScheduler (stochastic_sampling)" : "FlowMatchEulerDiscreteScheduler", image.Parameters.Sampler);
+            return await Bytes(image);
+        }
+
+        byte[] a = await Run(3, "flow_euler_stochastic"), b = await Run(3, "flow_euler_stochastic"), c = await Run(4, "flow_euler_stochastic");
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+        Assert.NotEqual(a, await Run(3, "flow_euler_ode"));
+    }
+
+    [Fact]
     public async Task RunsTrueCfgForFluxWhenANegativeAndAScaleAreGiven()
     {
         using DiffusionPipeline pipeline = DiffusionPipeline.Load(Toy("toy-flux"));
