@@ -115,16 +115,4 @@ public sealed class FlowMatchStochasticSamplingTests
         for (int k = 0; k < steps; k++) sigmas[k] = Shifted((max + ((min - max) * k / Math.Max(1, steps - 1))) / 1000);
         return sigmas;
     }
-
-    /// <summary>The shared file's deterministic "noise": n_k[i] = cos(0.7·i + 1.1·k + 0.3), k counting draws.</summary>
-    private sealed class CosineNoise : INoiseSource
-    {
-        public int Draws { get; private set; }
-
-        public void FillStandardNormal(Span<float> destination)
-        {
-            for (int i = 0; i < destination.Length; i++) destination[i] = (float)Math.Cos((0.7 * i) + (1.1 * Draws) + 0.3);
-            Draws++;
-        }
-    }
 }

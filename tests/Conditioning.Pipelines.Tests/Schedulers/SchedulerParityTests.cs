@@ -97,16 +97,4 @@ public sealed class SchedulerParityTests
 
         return x;
     }
-
-    /// <summary>The file's deterministic "noise": n_k[i] = cos(0.7·i + 1.1·k + 0.3), k counting draws.</summary>
-    private sealed class CosineNoise : INoiseSource
-    {
-        private int _k;
-
-        public void FillStandardNormal(Span<float> destination)
-        {
-            for (int i = 0; i < destination.Length; i++) destination[i] = (float)Math.Cos((0.7 * i) + (1.1 * _k) + 0.3);
-            _k++;
-        }
-    }
 }
